@@ -1,0 +1,122 @@
+import { buildApp } from '../app.ts';
+import type { Role } from '../domain/permissions.ts';
+import { silentLogger } from '../lib/logger.ts';
+import { startServer } from '../main.ts';
+import { API_KEY_EXPIRY_OPTIONS, type ApiKeyExpiry, createApiKey } from '../services/api-keys.ts';
+import type { Deps } from '../services/deps.ts';
+import { createUser } from '../services/users.ts';
+import { createWorkspace } from '../services/workspaces.ts';
+import { migrateToLatest, openStore } from '../store/db.ts';
+import { findUserByEmail } from '../store/users.ts';
+import { type CliContext, CliError, type Command } from './index.ts';
+
+/** Opens the configured database, migrates it, and runs `fn` with the services' deps. */
+async function withDeps<T>(ctx: CliContext, fn: (deps: Deps) => Promise<T>): Promise<T> {
+  const store = openStore(ctx.config.database);
+  try {
+    await migrateToLatest(store.db);
+    const { deps } = buildApp({ config: ctx.config, store, log: silentLogger() });
+    return await fn(deps);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The user with this email or a CliError naming it. */
+export async function userByEmail(deps: Deps, email: string) {
+  const user = await findUserByEmail(deps.db, email);
+  if (!user) throw new CliError(`no user with email ${email}`);
+  return user;
+}
+
+const str = (ctx: CliContext, name: string) => ctx.flags[name] as string;
+
+export const commands: Command[] = [
+  {
+    name: 'serve',
+    usage: 'serve                      migrate the database, then serve HTTP',
+    flags: {},
+    async run(ctx) {
+      const server = await startServer(ctx.config, ctx.log);
+      ctx.log.info({ url: server.url, database: ctx.config.database.kind }, 'Userplane is listening');
+      ctx.out(
+        `Userplane is running at ${server.url} (database: ${ctx.config.database.kind}, data: ${ctx.config.dataDir})`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      ctx.log.info('shutting down');
+      await server.stop();
+    },
+  },
+  {
+    name: 'migrate',
+    usage: 'migrate                    apply pending database migrations',
+    flags: {},
+    async run(ctx) {
+      const store = openStore(ctx.config.database);
+      try {
+        const applied = await migrateToLatest(store.db);
+        ctx.out(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+      } finally {
+        await store.close();
+      }
+    },
+  },
+  {
+    name: 'user create',
+    usage: 'user create --email E --password P [--name N]',
+    flags: {
+      email: { type: 'string', required: true },
+      password: { type: 'string', required: true },
+      name: { type: 'string' },
+    },
+    run: (ctx) =>
+      withDeps(ctx, async (deps) => {
+        const user = await createUser(deps, {
+          email: str(ctx, 'email'),
+          password: str(ctx, 'password'),
+          name: ctx.flags.name as string | undefined,
+        });
+        ctx.out(user.id);
+      }),
+  },
+  {
+    name: 'workspace create',
+    usage: 'workspace create --name N --owner E',
+    flags: { name: { type: 'string', required: true }, owner: { type: 'string', required: true } },
+    run: (ctx) =>
+      withDeps(ctx, async (deps) => {
+        const owner = await userByEmail(deps, str(ctx, 'owner'));
+        const { workspace } = await createWorkspace(deps, { name: str(ctx, 'name'), ownerUserId: owner.id });
+        ctx.out(workspace.id);
+      }),
+  },
+  {
+    name: 'key create',
+    usage: 'key create --email E [--name N] [--expires 7d|30d|60d|90d|never]',
+    flags: {
+      email: { type: 'string', required: true },
+      name: { type: 'string' },
+      expires: { type: 'string' },
+    },
+    run: (ctx) =>
+      withDeps(ctx, async (deps) => {
+        const expires = (ctx.flags.expires as string | undefined) ?? 'never';
+        if (!API_KEY_EXPIRY_OPTIONS.includes(expires as ApiKeyExpiry)) {
+          throw new CliError(`--expires must be one of ${API_KEY_EXPIRY_OPTIONS.join(', ')}`);
+        }
+        const user = await userByEmail(deps, str(ctx, 'email'));
+        const { secret } = await createApiKey(deps, {
+          userId: user.id,
+          name: ctx.flags.name as string | undefined,
+          expiry: expires as ApiKeyExpiry,
+        });
+        ctx.out(secret);
+      }),
+  },
+];
+
+export type { Role };

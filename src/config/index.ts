@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+// The only module that reads process.env. Every setting is documented in docs/configuration.md.
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const boolean = (name: string, fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const v = value.toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
+      return z.NEVER;
+    });
+
+const positiveInt = (name: string, fallback: number, max = 1_000_000_000) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from 1 to ${max}` });
+        return z.NEVER;
+      }
+      return Number(value);
+    });
+
+const envSchema = z.object({
+  PORT: positiveInt('PORT', 3000, 65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  USERPLANE_SECRET: z.string().optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  TRUST_PROXY: z.string().optional(),
+  ALLOW_PRIVATE_NETWORK_FETCH: boolean('ALLOW_PRIVATE_NETWORK_FETCH', false),
+  API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE', 120),
+  API_RATE_LIMIT_PER_DAY: positiveInt('API_RATE_LIMIT_PER_DAY', 10_000),
+  FILE_URL_TTL_SECONDS: positiveInt('FILE_URL_TTL_SECONDS', 300, 86_400),
+});
+
+export type Database = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  /** The public origin users and clients see; the OAuth issuer, byte for byte. */
+  publicUrl: string;
+  database: Database;
+  dataDir: string;
+  secret: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Addresses or CIDR ranges whose X-Forwarded-* headers are believed (S35). Empty: none. */
+  trustProxy: string[];
+  /** Development only: lets outbound fetches (domain verification) reach private addresses. */
+  allowPrivateNetworkFetch: boolean;
+  apiRateLimitPerMinute: number;
+  apiRateLimitPerDay: number;
+  fileUrlTtlSeconds: number;
+  /** One line each for development-only defaults in force; printed once at start. */
+  warnings: string[];
+}
+
+/** A setting that failed validation; the message names the setting to fix. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parsePublicUrl(raw: string | undefined, port: number, warnings: string[]): string {
+  if (raw === undefined || raw === '') return `http://localhost:${port}`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      `PUBLIC_URL must be an absolute http(s) URL such as https://userplane.example.com (got "${raw}")`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError('PUBLIC_URL must start with https:// or http://');
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('PUBLIC_URL must not contain a query, a fragment or credentials');
+  }
+  const isLoopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol === 'http:' && !isLoopback) {
+    warnings.push(
+      'PUBLIC_URL uses http:// on a non-loopback host; OAuth clients and browsers expect https in production.',
+    );
+  }
+  // The issuer is compared byte for byte by clients (RFC 8414 §3.3), so keep one canonical form.
+  return raw.replace(/\/+$/, '');
+}
+
+function parseDatabase(raw: string | undefined, dataDir: string): Database {
+  if (raw === undefined || raw === '') return { kind: 'sqlite', file: join(dataDir, 'userplane.db') };
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
+    }
+    return { kind: 'postgres', url: raw };
+  }
+  if (raw.startsWith('sqlite:')) return { kind: 'sqlite', file: resolve(raw.slice('sqlite:'.length)) };
+  throw new ConfigError(
+    'DATABASE_URL must be a postgres:// URL or sqlite:<path>; leave it unset for SQLite in DATA_DIR',
+  );
+}
+
+function parseTrustProxy(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '' || raw === 'false') return [];
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (entry === 'loopback') continue;
+    const [address, bits] = entry.split('/');
+    const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/.test(address ?? '');
+    const ipv6 = (address ?? '').includes(':');
+    if ((!ipv4 && !ipv6) || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+      throw new ConfigError(`TRUST_PROXY entry "${entry}" is not an IP address, a CIDR range or "loopback"`);
+    }
+  }
+  return entries;
+}
+
+function loadSecret(raw: string | undefined, dataDir: string, warnings: string[]): string {
+  if (raw !== undefined && raw !== '') {
+    if (raw.length < 32)
+      throw new ConfigError('USERPLANE_SECRET must be at least 32 characters (try: openssl rand -base64 48)');
+    return raw;
+  }
+  const file = join(dataDir, 'secret');
+  if (existsSync(file)) {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored.length < 32)
+      throw new ConfigError(`USERPLANE_SECRET is unset and ${file} holds no valid secret`);
+    warnings.push(
+      `USERPLANE_SECRET is unset; using the one generated in ${file}. Set it explicitly in production.`,
+    );
+    return stored;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const generated = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${generated}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  warnings.push(
+    `USERPLANE_SECRET is unset; generated one into ${file}. Back it up: it encrypts signing keys.`,
+  );
+  return generated;
+}
+
+/** Reads and validates every setting once; throws ConfigError naming the setting at fault. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'setting');
+    throw new ConfigError(issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const warnings: string[] = [];
+  const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(e.DATA_DIR);
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: parsePublicUrl(e.PUBLIC_URL, e.PORT, warnings),
+    database: parseDatabase(e.DATABASE_URL, dataDir),
+    dataDir,
+    secret: loadSecret(e.USERPLANE_SECRET, dataDir, warnings),
+    logLevel: e.LOG_LEVEL,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    allowPrivateNetworkFetch: e.ALLOW_PRIVATE_NETWORK_FETCH,
+    apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+    apiRateLimitPerDay: e.API_RATE_LIMIT_PER_DAY,
+    fileUrlTtlSeconds: e.FILE_URL_TTL_SECONDS,
+    warnings,
+  };
+  if (config.allowPrivateNetworkFetch)
+    warnings.push(
+      'ALLOW_PRIVATE_NETWORK_FETCH is on: outbound fetches may reach private addresses (development only).',
+    );
+  return Object.freeze(config);
+}

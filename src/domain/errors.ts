@@ -1,0 +1,63 @@
+// One error type for the REST API and pages; the HTTP layer renders it in one place.
+
+export type ApiErrorCode =
+  | 'API_KEY_REQUIRED'
+  | 'API_KEY_INVALID'
+  | 'API_KEY_EXPIRED'
+  | 'API_KEY_DISABLED'
+  | 'API_KEY_LIMIT_REACHED'
+  | 'NOT_A_MEMBER'
+  | 'FORBIDDEN'
+  | 'LINK_DELETE_FORBIDDEN'
+  | 'RECORDING_DELETE_FORBIDDEN'
+  | 'RECORDING_WORKSPACE_MISMATCH'
+  | 'PLAN_LIMIT_EXCEEDED'
+  | 'NOT_FOUND'
+  | 'USER_NOT_FOUND'
+  | 'WORKSPACE_NOT_FOUND'
+  | 'PROJECT_NOT_FOUND'
+  | 'LINK_NOT_FOUND'
+  | 'RECORDING_NOT_FOUND'
+  | 'DOMAIN_NOT_FOUND'
+  | 'API_KEY_NOT_FOUND'
+  | 'MEMBER_NOT_FOUND'
+  | 'INVITATION_NOT_FOUND'
+  | 'LINK_DEFAULT_PROJECT_NOT_FOUND'
+  | 'WORKSPACE_GONE'
+  | 'PROJECT_GONE'
+  | 'LINK_GONE'
+  | 'RECORDING_GONE'
+  | 'DOMAIN_GONE'
+  | 'LINK_PROJECT_DELETED'
+  | 'INVITATION_EXPIRED'
+  | 'RECORDING_EXPIRED'
+  | 'VALIDATION_FAILED'
+  | 'WORKSPACE_SEARCH_TERM_REQUIRED'
+  | 'WORKSPACE_SEARCH_TYPE_INVALID'
+  | 'DOMAIN_NOT_VERIFIED'
+  | 'DOMAIN_VERIFICATION_FAILED'
+  | 'EMAIL_TAKEN'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_ERROR';
+
+/** A failure a caller can act on: HTTP status, stable code, human message, and the field at fault. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** 400 VALIDATION_FAILED naming the field. */
+export function validationError(field: string, message: string): ApiError {
+  return new ApiError(400, 'VALIDATION_FAILED', `${field}: ${message}`, field);
+}

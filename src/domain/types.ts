@@ -1,0 +1,118 @@
+import type { Role } from './permissions.ts';
+
+// Domain types: what services return and routes render. Times are epoch ms here; the HTTP layer
+// turns them into ISO-8601 strings.
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  image: string | null;
+  createdAt: number;
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  ownerUserId: string;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+}
+
+/** An active membership as seen from inside the workspace. */
+export interface Member {
+  id: string;
+  workspaceId: string;
+  userId: string;
+  role: Role;
+  joinedAt: number;
+  name: string;
+  email: string;
+}
+
+export interface Project {
+  id: string;
+  workspaceId: string;
+  title: string;
+  isDefault: boolean;
+  retentionDays: number | null;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+}
+
+export type DomainStatus = 'pending' | 'verified' | 'revoked';
+
+export interface Domain {
+  id: string;
+  workspaceId: string;
+  host: string;
+  status: DomainStatus;
+  verificationToken: string;
+  verifiedAt: number | null;
+  createdAt: number;
+  deletedAt: number | null;
+}
+
+export type LinkProviderType = 'intercom' | 'zendesk' | 'slack';
+
+export interface Link {
+  id: string;
+  workspaceId: string;
+  title: string | null;
+  type: 'file';
+  reusable: boolean;
+  providerType: LinkProviderType | null;
+  providerId: string | null;
+  providerReference: string | null;
+  meta: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+  project: { id: string; title: string };
+  creator: { memberId: string; name: string };
+  domain: { id: string; host: string; status: DomainStatus };
+}
+
+export type RecordingStatus = 'pending' | 'ready' | 'failed';
+
+export interface Recording {
+  id: string;
+  workspaceId: string;
+  status: RecordingStatus;
+  durationMs: number | null;
+  startedAt: number | null;
+  systemMeta: Record<string, unknown>;
+  customMeta: Record<string, unknown>;
+  notes: string | null;
+  expiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+  link: { id: string; title: string | null };
+  project: { id: string; title: string };
+  domain: { id: string; host: string; status: DomainStatus };
+  creator: { memberId: string; name: string };
+}
+
+export interface ApiKey {
+  id: string;
+  userId: string;
+  name: string | null;
+  last4: string;
+  status: 'active' | 'disabled';
+  expiresAt: number | null;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+  createdAt: number;
+}
+
+/** A page of results plus what the pagination object needs. */
+export interface Page<T> {
+  items: T[];
+  page: number;
+  perPage: number;
+  total: number;
+}

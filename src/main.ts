@@ -1,0 +1,38 @@
+import { serve as serveHttp } from '@hono/node-server';
+import { buildApp } from './app.ts';
+import type { Config } from './config/index.ts';
+import type { Logger } from './lib/logger.ts';
+import { migrateToLatest, openStore } from './store/db.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Process entry: open the database, migrate, build the app, listen; `stop` closes cleanly. */
+export async function startServer(config: Readonly<Config>, log: Logger): Promise<RunningServer> {
+  const store = openStore(config.database);
+  try {
+    const applied = await migrateToLatest(store.db);
+    if (applied.length) log.info({ migrations: applied }, 'database migrated');
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const { app } = buildApp({ config, store, log });
+  const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
+    const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    url: config.publicUrl,
+    port,
+    stop: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/index.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Dialect } from '../store/db.ts';
+import type { Database } from '../store/schema.ts';
+
+/** What every service needs; built once in app.ts and passed down. */
+export interface Deps {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  config: Readonly<Config>;
+  clock: Clock;
+  log: Logger;
+  /** Fetches a domain's verification token from the site (SSRF-guarded); replaceable in tests. */
+  verifyDomain: (
+    host: string,
+    token: string,
+  ) => Promise<{ ok: true; method: string } | { ok: false; reason: string }>;
+}

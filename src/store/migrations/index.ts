@@ -1,0 +1,12 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_foundation.ts';
+
+/** Every migration in order. Names sort lexically; never rename or edit a shipped one. */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};
+
+/** A provider that needs no file-system scan, so it works the same from source and from a bundle. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

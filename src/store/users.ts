@@ -1,0 +1,53 @@
+import type { User } from '../domain/types.ts';
+import type { Db } from './db.ts';
+import type { UsersTable } from './schema.ts';
+
+function toUser(row: UsersTable): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    emailVerified: row.email_verified === 1,
+    image: row.image,
+    createdAt: row.created_at,
+  };
+}
+
+/** Lower-cased, trimmed email: the unique key (emails are case-insensitive for sign-in). */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Inserts a user; the caller has hashed the password. */
+export async function insertUser(db: Db, row: UsersTable): Promise<User> {
+  await db.insertInto('users').values(row).execute();
+  return toUser(row);
+}
+
+/** The user with this id, or undefined. */
+export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toUser(row);
+}
+
+/** The user with this email (any case) and their password hash, or undefined. */
+export async function findUserByEmail(
+  db: Db,
+  email: string,
+): Promise<(User & { passwordHash: string | null }) | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('email_normalized', '=', normalizeEmail(email))
+    .executeTakeFirst();
+  return row && { ...toUser(row), passwordHash: row.password_hash };
+}
+
+/** Counts users; the first-run setup needs to know whether any exists. */
+export async function countUsers(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
