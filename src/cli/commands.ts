@@ -1,5 +1,4 @@
 import { buildApp } from '../app.ts';
-import type { Role } from '../domain/permissions.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { startServer } from '../main.ts';
 import { API_KEY_EXPIRY_OPTIONS, type ApiKeyExpiry, createApiKey } from '../services/api-keys.ts';
@@ -8,10 +7,13 @@ import { createUser } from '../services/users.ts';
 import { createWorkspace } from '../services/workspaces.ts';
 import { migrateToLatest, openStore } from '../store/db.ts';
 import { findUserByEmail } from '../store/users.ts';
+import { demoCommands } from './commands-demo.ts';
+import { domainCommands } from './commands-domains.ts';
+import { memberCommands } from './commands-members.ts';
 import { type CliContext, CliError, type Command } from './index.ts';
 
 /** Opens the configured database, migrates it, and runs `fn` with the services' deps. */
-async function withDeps<T>(ctx: CliContext, fn: (deps: Deps) => Promise<T>): Promise<T> {
+export async function withDeps<T>(ctx: CliContext, fn: (deps: Deps) => Promise<T>): Promise<T> {
   const store = openStore(ctx.config.database);
   try {
     await migrateToLatest(store.db);
@@ -117,6 +119,8 @@ export const commands: Command[] = [
         ctx.out(secret);
       }),
   },
+  ...memberCommands,
+  ...domainCommands,
+  ...demoCommands,
 ];
 
-export type { Role };
