@@ -55,7 +55,14 @@ export function buildApp(options: AppOptions): BuiltApp {
       return c.json({ error: 'SERVICE_UNAVAILABLE', message: 'The database is not reachable' }, 503);
     }
   });
-  app.route('/api/v1', createRestApi(deps, limiter));
+  const rest = createRestApi(deps, limiter);
+  app.route('/api/v1', rest.api);
+  app.get('/api/docs', (c) => {
+    // The page is self-contained: inline styles only, nothing from other origins.
+    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    c.header('X-Content-Type-Options', 'nosniff');
+    return c.html(rest.docsPage());
+  });
   app.route(
     '/',
     createFilesRoute({

@@ -160,7 +160,9 @@ function parseJsonArrayOrNdjson<T>(text: string, schema: z.ZodType<T>): ParseRes
     return { entries: [], invalidLines: [{ line: 0, error: 'expected a JSON array' }] };
   }
   const result: ParseResult<T> = { entries: [], invalidLines: [] };
-  doc.forEach((item: unknown, index) => collect(result, schema, item, index + 1));
+  doc.forEach((item: unknown, index) => {
+    collect(result, schema, item, index + 1);
+  });
   return result;
 }
 

@@ -7,6 +7,7 @@ import { apiKeyAuth } from '../middleware/api-auth.ts';
 import { renderApiError } from '../middleware/error-handler.ts';
 import { registerApiKeyRoutes } from './api-keys.ts';
 import { createApiApp, type RegisterRoutes } from './common.ts';
+import { renderApiDocs } from './docs-page.ts';
 import { registerLinkRoutes } from './links.ts';
 import { registerMeRoutes } from './me.ts';
 import { registerProjectRoutes } from './projects.ts';
@@ -56,17 +57,17 @@ export function createRestApi(deps: Deps, limiter: RateLimiter) {
   api.use('/public/*', apiKeyAuth(deps, limiter));
   for (const register of resources) register(api, deps);
 
-  api.doc31('/openapi.json', {
+  const docConfig = {
     openapi: '3.1.0',
     info: {
       title: 'Userplane REST API',
       version: '1.0.0',
-      description:
-        'Recordings, recording links, projects and workspaces. Authenticate with `Authorization: Bearer uspl_…`.',
+      description: 'Recordings, recording links, projects and workspaces. Authenticate with `Authorization: Bearer uspl_…`.',
     },
     servers: [{ url: `${deps.config.publicUrl}/api/v1` }],
     security: [{ apiKey: [] }],
-  });
+  };
+  api.doc31('/openapi.json', docConfig);
   api.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
     scheme: 'bearer',
@@ -76,5 +77,11 @@ export function createRestApi(deps: Deps, limiter: RateLimiter) {
     c.json({ error: 'NOT_FOUND', message: `No route for ${c.req.method} ${c.req.path}` }, 404),
   );
   api.onError((error, c) => renderApiError(error, c, deps.log));
-  return api;
+  // Rendered once, on first use: the routes do not change while the process runs.
+  let docsHtml: string | undefined;
+  const docsPage = () => {
+    docsHtml ??= renderApiDocs(api.getOpenAPI31Document(docConfig) as unknown as Record<string, unknown>);
+    return docsHtml;
+  };
+  return { api, docsPage };
 }

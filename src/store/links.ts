@@ -1,0 +1,190 @@
+import type { Link, LinkProviderType, Project } from '../domain/types.ts';
+import type { Db } from './db.ts';
+import type { LinksTable } from './schema.ts';
+import { toProject } from './workspaces.ts';
+
+// A link is always read with its project title, its creator's name and its domain, in one query.
+function selectLinks(db: Db) {
+  return db
+    .selectFrom('links as l')
+    .innerJoin('projects as p', 'p.id', 'l.project_id')
+    .innerJoin('members as m', 'm.id', 'l.creator_member_id')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .innerJoin('domains as d', 'd.id', 'l.domain_id')
+    .select([
+      'l.id',
+      'l.workspace_id',
+      'l.title',
+      'l.type',
+      'l.reusable',
+      'l.provider_type',
+      'l.provider_id',
+      'l.provider_reference',
+      'l.meta',
+      'l.created_at',
+      'l.updated_at',
+      'l.deleted_at',
+      'p.id as project_id',
+      'p.title as project_title',
+      'm.id as creator_member_id',
+      'u.name as creator_name',
+      'd.id as domain_id',
+      'd.host as domain_host',
+      'd.status as domain_status',
+    ]);
+}
+
+type LinkRow = Awaited<ReturnType<ReturnType<typeof selectLinks>['executeTakeFirstOrThrow']>>;
+
+function parseMeta(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+function toLink(row: LinkRow): Link {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    title: row.title,
+    type: row.type,
+    reusable: row.reusable === 1,
+    providerType: row.provider_type,
+    providerId: row.provider_id,
+    providerReference: row.provider_reference,
+    meta: parseMeta(row.meta),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+    project: { id: row.project_id, title: row.project_title },
+    creator: { memberId: row.creator_member_id, name: row.creator_name },
+    domain: { id: row.domain_id, host: row.domain_host, status: row.domain_status },
+  };
+}
+
+/** Inserts a link row (meta already serialised). */
+export async function insertLink(db: Db, row: LinksTable): Promise<void> {
+  await db.insertInto('links').values(row).execute();
+}
+
+/** A link of the workspace by id, deleted or not; another workspace's link is not found (S39). */
+export async function findLink(db: Db, workspaceId: string, linkId: string): Promise<Link | undefined> {
+  const row = await selectLinks(db)
+    .where('l.id', '=', linkId)
+    .where('l.workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  return row && toLink(row);
+}
+
+export interface LinkFilter {
+  projectId?: string | undefined;
+  createdBy?: string | undefined;
+  domainId?: string | undefined;
+}
+
+/**
+ * One page of the workspace's live links, newest first, and the total. Each filter matches a
+ * `links_live_by_<column>` partial index, so the page needs no sort.
+ */
+export async function listWorkspaceLinks(
+  db: Db,
+  workspaceId: string,
+  filter: LinkFilter,
+  page: { limit: number; offset: number },
+): Promise<{ items: Link[]; total: number }> {
+  let items = selectLinks(db).where('l.workspace_id', '=', workspaceId).where('l.deleted_at', 'is', null);
+  let count = db
+    .selectFrom('links as l')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('l.workspace_id', '=', workspaceId)
+    .where('l.deleted_at', 'is', null);
+  if (filter.projectId !== undefined) {
+    items = items.where('l.project_id', '=', filter.projectId);
+    count = count.where('l.project_id', '=', filter.projectId);
+  }
+  if (filter.createdBy !== undefined) {
+    items = items.where('l.creator_member_id', '=', filter.createdBy);
+    count = count.where('l.creator_member_id', '=', filter.createdBy);
+  }
+  if (filter.domainId !== undefined) {
+    items = items.where('l.domain_id', '=', filter.domainId);
+    count = count.where('l.domain_id', '=', filter.domainId);
+  }
+  const [rows, total] = await Promise.all([
+    items.orderBy('l.created_at', 'desc').orderBy('l.id', 'desc').limit(page.limit).offset(page.offset).execute(),
+    count.executeTakeFirstOrThrow(),
+  ]);
+  return { items: rows.map(toLink), total: Number(total.n) };
+}
+
+/** The columns a link update may change. */
+export interface LinkPatch {
+  title?: string | null;
+  reusable?: boolean;
+  providerType?: LinkProviderType | null;
+  providerId?: string | null;
+  providerReference?: string | null;
+  /** Already serialised. */
+  meta?: string;
+}
+
+/** Applies a patch to a live link; false when it is deleted (or never existed). */
+export async function updateLinkRow(db: Db, linkId: string, patch: LinkPatch, now: number): Promise<boolean> {
+  const set: Partial<LinksTable> = { updated_at: now };
+  if (patch.title !== undefined) set.title = patch.title;
+  if (patch.reusable !== undefined) set.reusable = patch.reusable ? 1 : 0;
+  if (patch.providerType !== undefined) set.provider_type = patch.providerType;
+  if (patch.providerId !== undefined) set.provider_id = patch.providerId;
+  if (patch.providerReference !== undefined) set.provider_reference = patch.providerReference;
+  if (patch.meta !== undefined) set.meta = patch.meta;
+  const result = await db
+    .updateTable('links')
+    .set(set)
+    .where('id', '=', linkId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Soft-deletes a live link in one conditional UPDATE; false when it was already deleted. */
+export async function softDeleteLink(db: Db, linkId: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('links')
+    .set({ deleted_at: now, updated_at: now })
+    .where('id', '=', linkId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** A project of the workspace by id (deleted or not), for attaching a new link to it. */
+export async function findLinkProject(
+  db: Db,
+  workspaceId: string,
+  projectId: string,
+): Promise<Project | undefined> {
+  const row = await db
+    .selectFrom('projects')
+    .selectAll()
+    .where('id', '=', projectId)
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  return row && toProject(row);
+}
+
+/** The workspace's live default project, where a link without a project goes. */
+export async function findDefaultProject(db: Db, workspaceId: string): Promise<Project | undefined> {
+  const row = await db
+    .selectFrom('projects')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('is_default', '=', 1)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row && toProject(row);
+}
