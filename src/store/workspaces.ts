@@ -126,3 +126,93 @@ export async function findMembership(
     },
   };
 }
+
+/** The workspace with this id, deleted or not. */
+export async function findWorkspaceById(db: Db, workspaceId: string): Promise<Workspace | undefined> {
+  const row = await db.selectFrom('workspaces').selectAll().where('id', '=', workspaceId).executeTakeFirst();
+  return row && toWorkspace(row);
+}
+
+/** Live workspaces where the user is an active member, newest first, with that membership. */
+export async function listUserWorkspaces(
+  db: Db,
+  userId: string,
+  page: { page: number; perPage: number },
+): Promise<{ items: { workspace: Workspace; member: Member }[]; total: number }> {
+  const base = db
+    .selectFrom('members as m')
+    .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
+    .where('m.user_id', '=', userId)
+    .where('m.removed_at', 'is', null)
+    .where('w.deleted_at', 'is', null);
+  const [count, rows, user] = await Promise.all([
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    base
+      .selectAll('w')
+      .select(['m.id as m_id', 'm.role as m_role', 'm.joined_at as m_joined'])
+      .orderBy('w.created_at', 'desc')
+      .orderBy('w.id', 'desc')
+      .limit(page.perPage)
+      .offset((page.page - 1) * page.perPage)
+      .execute(),
+    db.selectFrom('users').select(['name', 'email']).where('id', '=', userId).executeTakeFirst(),
+  ]);
+  return {
+    total: Number(count.n),
+    items: rows.map((row) => ({
+      workspace: toWorkspace(row),
+      member: {
+        id: row.m_id,
+        workspaceId: row.id,
+        userId,
+        role: row.m_role,
+        joinedAt: row.m_joined,
+        name: user?.name ?? '',
+        email: user?.email ?? '',
+      },
+    })),
+  };
+}
+
+/** Sets a workspace's name; false when it is deleted (or unknown). */
+export async function renameWorkspaceRow(db: Db, workspaceId: string, name: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('workspaces')
+    .set({ name, updated_at: now })
+    .where('id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Soft-deletes a workspace; false when it was already deleted. */
+export async function softDeleteWorkspace(db: Db, workspaceId: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('workspaces')
+    .set({ deleted_at: now, updated_at: now })
+    .where('id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Moves `owner_user_id` from one user to another, only if `fromUserId` still owns the live workspace:
+ * two concurrent transfers cannot both succeed.
+ */
+export async function setWorkspaceOwner(
+  db: Db,
+  workspaceId: string,
+  fromUserId: string,
+  toUserId: string,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('workspaces')
+    .set({ owner_user_id: toUserId, updated_at: now })
+    .where('id', '=', workspaceId)
+    .where('owner_user_id', '=', fromUserId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -1,4 +1,242 @@
-import type { RegisterRoutes } from './common.ts';
+import { createRoute, z } from '@hono/zod-openapi';
+import { RESOURCE_KINDS } from '../../domain/recording-resources.ts';
+import type { Recording } from '../../domain/types.ts';
+import { requireMember } from '../../services/access.ts';
+import type { Deps } from '../../services/deps.ts';
+import {
+  deleteRecording,
+  getRecording,
+  getRecordingResource,
+  isExpired,
+  listRecordings,
+  playerUrl,
+} from '../../services/recordings.ts';
+import {
+  envelope,
+  errorResponses,
+  ok,
+  PaginationSchema,
+  pagination,
+  paginationQuery,
+  type RegisterRoutes,
+  toIso,
+  workspaceIdParam,
+} from './common.ts';
 
-/** Placeholder until this resource's routes land. */
-export const registerRecordingRoutes: RegisterRoutes = () => {};
+const JsonObject = z.record(z.string(), z.unknown());
+
+export const RecordingSchema = z
+  .object({
+    recordingId: z.string(),
+    recordingDurationMs: z.number().int().nullable(),
+    recordingStartedAt: z.string().nullable(),
+    status: z.enum(['pending', 'ready', 'failed']),
+    expiresAt: z.string().nullable(),
+    expired: z.boolean().openapi({ description: 'True once expiresAt has passed: no playback or downloads' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    systemMeta: JsonObject.openapi({ description: 'Browser, OS, screen, URL and user agent' }),
+    customMeta: JsonObject,
+    notes: z.string().nullable(),
+    playerUrl: z.string(),
+    link: z.object({ linkId: z.string(), linkTitle: z.string().nullable() }),
+    project: z.object({ projectId: z.string(), title: z.string() }),
+    domain: z.object({
+      domainId: z.string(),
+      url: z.string(),
+      status: z.enum(['pending', 'verified', 'revoked']),
+    }),
+    creator: z.object({ workspaceMemberId: z.string(), name: z.string() }),
+  })
+  .openapi('Recording');
+
+const ResourceSchema = z
+  .object({
+    url: z.string().nullable().openapi({
+      description: 'A signed URL valid for a few minutes; null when the resource was not captured',
+    }),
+    message: z.string(),
+    type: z.string().openapi({ example: 'video/webm' }),
+    size: z.number().int(),
+    durationMs: z.number().int().optional(),
+    sources: z.array(z.object({ url: z.string(), type: z.string() })).optional(),
+    captureEnabled: z.boolean(),
+  })
+  .openapi('RecordingResource');
+
+/** Domain recording → wire recording (PRODUCT.md §3). */
+export function recordingToWire(
+  deps: Deps,
+  recording: Recording,
+  now: number,
+): z.infer<typeof RecordingSchema> {
+  return {
+    recordingId: recording.id,
+    recordingDurationMs: recording.durationMs,
+    recordingStartedAt: toIso(recording.startedAt),
+    status: recording.status,
+    expiresAt: toIso(recording.expiresAt),
+    expired: isExpired(recording, now),
+    createdAt: toIso(recording.createdAt),
+    updatedAt: toIso(recording.updatedAt),
+    systemMeta: recording.systemMeta,
+    customMeta: recording.customMeta,
+    notes: recording.notes,
+    playerUrl: playerUrl(deps, recording.id),
+    link: { linkId: recording.link.id, linkTitle: recording.link.title },
+    project: { projectId: recording.project.id, title: recording.project.title },
+    domain: { domainId: recording.domain.id, url: recording.domain.host, status: recording.domain.status },
+    creator: { workspaceMemberId: recording.creator.memberId, name: recording.creator.name },
+  };
+}
+
+const idFilter = (description: string) => z.string().min(1).max(64).optional().openapi({ description });
+
+const listQuery = z.object({
+  ...paginationQuery(10, 20),
+  project_id: idFilter('Only recordings of this project'),
+  link_id: idFilter('Only recordings made through this link'),
+  created_by: idFilter("Only recordings of this member's links (workspaceMemberId)"),
+});
+
+const recordingParams = z.object({
+  workspaceId: workspaceIdParam,
+  recordingId: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'recordingId', in: 'path' }, example: 'rec_01…' }),
+});
+
+const tags = ['Recordings'];
+
+const list = createRoute({
+  method: 'get',
+  path: '/public/workspace/{workspaceId}/recordings',
+  tags,
+  summary: 'Recordings of a workspace, newest first',
+  request: { params: z.object({ workspaceId: workspaceIdParam }), query: listQuery },
+  responses: {
+    200: {
+      description: 'A page of recordings',
+      content: {
+        'application/json': {
+          schema: envelope(z.object({ recordings: z.array(RecordingSchema), pagination: PaginationSchema })),
+        },
+      },
+    },
+    ...errorResponses(400, 403, 410),
+  },
+});
+
+const get = createRoute({
+  method: 'get',
+  path: '/public/workspace/{workspaceId}/recordings/{recordingId}',
+  tags,
+  summary: 'One recording (an expired one is readable, with expired: true)',
+  request: { params: recordingParams },
+  responses: {
+    200: {
+      description: 'The recording',
+      content: { 'application/json': { schema: envelope(z.object({ recording: RecordingSchema })) } },
+    },
+    ...errorResponses(403, 404, 410),
+  },
+});
+
+const remove = createRoute({
+  method: 'delete',
+  path: '/public/workspace/{workspaceId}/recordings/{recordingId}',
+  tags,
+  summary: "Delete a recording (admin, owner, or its link's creator)",
+  request: { params: recordingParams },
+  responses: {
+    200: {
+      description: 'Deleted',
+      content: { 'application/json': { schema: envelope(z.object({ recordingId: z.string() })) } },
+    },
+    ...errorResponses(403, 404, 410),
+  },
+});
+
+const resource = createRoute({
+  method: 'get',
+  path: '/public/workspace/{workspaceId}/recordings/{recordingId}/{kind}',
+  tags,
+  summary: 'A signed, short-lived URL for one resource of a recording',
+  description:
+    '`kind` is one of video, thumbnail, console-log, network-log, action. `url` is null when the resource ' +
+    'was not captured. An expired recording answers 410 RECORDING_EXPIRED.',
+  request: {
+    params: recordingParams.extend({
+      kind: z.enum(RESOURCE_KINDS).openapi({ param: { name: 'kind', in: 'path' } }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The resource',
+      content: {
+        'application/json': {
+          schema: envelope(z.object({ recordingId: z.string(), resource: ResourceSchema })),
+        },
+      },
+    },
+    ...errorResponses(400, 403, 404, 410),
+  },
+});
+
+/** Recordings and their resources (PRODUCT.md §3). */
+export const registerRecordingRoutes: RegisterRoutes = (api, deps) => {
+  api.openapi(list, async (c) => {
+    const { workspaceId } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const access = await requireMember(deps, c.get('userId'), workspaceId);
+    const page = await listRecordings(deps, access, {
+      page: query.page,
+      perPage: query.per_page,
+      projectId: query.project_id,
+      linkId: query.link_id,
+      createdBy: query.created_by,
+    });
+    const now = deps.clock.now();
+    return ok(c, 'Recordings retrieved', {
+      recordings: page.items.map((r) => recordingToWire(deps, r, now)),
+      pagination: pagination(page),
+    });
+  });
+
+  api.openapi(get, async (c) => {
+    const { workspaceId, recordingId } = c.req.valid('param');
+    const access = await requireMember(deps, c.get('userId'), workspaceId);
+    const recording = await getRecording(deps, access, recordingId);
+    return ok(c, 'Recording retrieved', { recording: recordingToWire(deps, recording, deps.clock.now()) });
+  });
+
+  api.openapi(remove, async (c) => {
+    const { workspaceId, recordingId } = c.req.valid('param');
+    const access = await requireMember(deps, c.get('userId'), workspaceId);
+    await deleteRecording(deps, access, recordingId);
+    return ok(c, 'Recording deleted', { recordingId });
+  });
+
+  api.openapi(resource, async (c) => {
+    const { workspaceId, recordingId, kind } = c.req.valid('param');
+    const access = await requireMember(deps, c.get('userId'), workspaceId);
+    const found = await getRecordingResource(deps, access, recordingId, kind);
+    return ok(c, found.message, {
+      recordingId: found.recordingId,
+      resource: {
+        url: found.url,
+        message: found.message,
+        type: found.type,
+        size: found.size,
+        ...(found.durationMs !== undefined ? { durationMs: found.durationMs } : {}),
+        // A player can hand these to <video><source>; one source today, room for transcodes later.
+        ...(kind === 'video' && found.url !== null
+          ? { sources: [{ url: found.url, type: found.type }] }
+          : {}),
+        captureEnabled: found.captureEnabled,
+      },
+    });
+  });
+};

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResourceKind } from '../domain/recording-resources.ts';
+
+// Resource files live under `<DATA_DIR>/files/<recordingId>/<kind>.<ext>`, the tree the signed
+// `/files/*` route serves. Every path segment we produce stays inside the route's allowed set
+// (letters, digits, `.`, `_`, `-`), so whatever we store can be served.
+
+/** File name extension for a resource's media type (the files route derives Content-Type from it). */
+const EXTENSIONS: Readonly<Record<string, string>> = {
+  'video/webm': 'webm',
+  'video/mp4': 'mp4',
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'application/x-ndjson': 'ndjson',
+  'application/json': 'json',
+};
+
+const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+
+/** A stored file: its path relative to `<DATA_DIR>/files` and its size in bytes. */
+export interface StoredFile {
+  storagePath: string;
+  size: number;
+}
+
+/** The directory the `/files/*` route serves. */
+export function filesRoot(dataDir: string): string {
+  return path.resolve(dataDir, 'files');
+}
+
+/** The extension stored files of this media type get; throws for a type we never store. */
+export function extensionFor(contentType: string): string {
+  const ext = EXTENSIONS[contentType];
+  if (ext === undefined) throw new TypeError(`file-store: no extension for ${contentType}`);
+  return ext;
+}
+
+function checkedSegments(relativePath: string): string[] {
+  const segments = relativePath.split('/');
+  if (segments.length === 0 || !segments.every((s) => SEGMENT.test(s))) {
+    throw new TypeError(`file-store: not a storable path: ${relativePath}`);
+  }
+  return segments;
+}
+
+/**
+ * Writes `data` at `relativePath` below the files root, atomically: a temporary name in the same
+ * directory, then rename, so a reader never sees half a file. With `durable` (the default) the
+ * file and its directory are fsynced, so a file whose row was committed survives a power loss.
+ */
+export async function writeStoredFile(
+  dataDir: string,
+  relativePath: string,
+  data: Buffer | string,
+  options: { durable?: boolean } = {},
+): Promise<StoredFile> {
+  const durable = options.durable ?? true;
+  const target = path.join(filesRoot(dataDir), ...checkedSegments(relativePath));
+  const dir = path.dirname(target);
+  await mkdir(dir, { recursive: true });
+  const temp = `${target}.tmp-${randomBytes(6).toString('hex')}`;
+  const handle = await open(temp, 'wx', 0o640);
+  try {
+    await handle.writeFile(data);
+    if (durable) await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  // The rename is durable only once the directory entry is on disk.
+  if (durable) await syncDirectory(dir);
+  const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+  return { storagePath: relativePath, size };
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes one resource of a recording as `<recordingId>/<kind>.<ext>`. */
+export async function writeResourceFile(
+  dataDir: string,
+  recordingId: string,
+  kind: ResourceKind,
+  contentType: string,
+  data: Buffer | string,
+  options: { durable?: boolean } = {},
+): Promise<StoredFile> {
+  return writeStoredFile(dataDir, `${recordingId}/${kind}.${extensionFor(contentType)}`, data, options);
+}
+
+/** Size of an already stored file, or undefined when it does not exist. */
+export async function storedFileSize(dataDir: string, relativePath: string): Promise<number | undefined> {
+  try {
+    const info = await stat(path.join(filesRoot(dataDir), ...checkedSegments(relativePath)));
+    return info.isFile() ? info.size : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Removes a recording's folder and everything in it (nothing happens when it does not exist). */
+export async function deleteRecordingFiles(dataDir: string, recordingId: string): Promise<void> {
+  // Only a single plain segment: a bad id must never widen the delete to the files root.
+  const [segment] = checkedSegments(recordingId);
+  if (segment !== recordingId) throw new TypeError(`file-store: not a recording id: ${recordingId}`);
+  await rm(path.join(filesRoot(dataDir), segment), { recursive: true, force: true });
+}

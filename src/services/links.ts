@@ -1,0 +1,265 @@
+import { ApiError, validationError } from '../domain/errors.ts';
+import { canDelete, describeRequirement } from '../domain/permissions.ts';
+import type { Link, LinkProviderType, Page } from '../domain/types.ts';
+import { newId } from '../lib/ids.ts';
+import { findDomain } from '../store/domains.ts';
+import {
+  findDefaultProject,
+  findLink,
+  findLinkProject,
+  insertLink,
+  type LinkPatch,
+  listWorkspaceLinks,
+  softDeleteLink,
+  updateLinkRow,
+} from '../store/links.ts';
+import type { Access } from './access.ts';
+import type { Deps } from './deps.ts';
+
+export const LINK_PROVIDER_TYPES: readonly LinkProviderType[] = ['intercom', 'zendesk', 'slack'];
+export const MAX_LINK_TITLE = 200;
+export const MAX_LINK_PROVIDER_ID = 200;
+export const MAX_LINK_PROVIDER_REFERENCE = 500;
+/** `meta` is free JSON, at most this many bytes once serialised (PRODUCT.md §1). */
+export const MAX_LINK_META_BYTES = 10 * 1024;
+/** The most links one page may hold, whatever the surface asks (S38). */
+export const MAX_LINKS_PER_PAGE = 100;
+const MAX_ID = 64;
+
+export interface LinkInput {
+  domainId: string;
+  projectId?: string | null;
+  title?: string | null;
+  reusable?: boolean;
+  providerType?: LinkProviderType | null;
+  providerId?: string | null;
+  providerReference?: string | null;
+  meta?: Record<string, unknown>;
+}
+
+export type LinkUpdate = Partial<Omit<LinkInput, 'domainId' | 'projectId'>>;
+
+/** The URL a customer opens to record: the public recorder page of PRODUCT.md §7. */
+export function linkUrl(publicUrl: string, linkId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/r/${linkId}`;
+}
+
+function optionalText(field: string, value: unknown, max: number): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string') throw validationError(field, 'must be a string');
+  const trimmed = value.trim();
+  if (trimmed.length > max) throw validationError(field, `must be at most ${max} characters`);
+  return trimmed === '' ? null : trimmed;
+}
+
+function providerType(value: unknown): LinkProviderType | null {
+  if (value === null || value === undefined) return null;
+  if (!LINK_PROVIDER_TYPES.includes(value as LinkProviderType)) {
+    throw validationError('providerType', `must be one of ${LINK_PROVIDER_TYPES.join(', ')} or null`);
+  }
+  return value as LinkProviderType;
+}
+
+function reusable(value: unknown): boolean {
+  if (typeof value !== 'boolean') throw validationError('reusable', 'must be true or false');
+  return value;
+}
+
+/** Serialises `meta`, refusing anything but a JSON object of at most 10 KB. */
+function serializeMeta(value: unknown): string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw validationError('meta', 'must be a JSON object');
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    throw validationError('meta', 'must be serialisable as JSON');
+  }
+  if (Buffer.byteLength(text, 'utf8') > MAX_LINK_META_BYTES) {
+    throw validationError('meta', `must be at most ${MAX_LINK_META_BYTES} bytes as JSON`);
+  }
+  return text;
+}
+
+function notFound(): ApiError {
+  return new ApiError(404, 'LINK_NOT_FOUND', 'No such link in this workspace');
+}
+
+/** A link of the workspace, deleted or not; 404 when unknown or in another workspace (S39). */
+async function linkOf(deps: Deps, access: Access, linkId: string): Promise<Link> {
+  const link =
+    typeof linkId === 'string' && linkId.length <= MAX_ID
+      ? await findLink(deps.db, access.workspace.id, linkId)
+      : undefined;
+  if (!link) throw notFound();
+  return link;
+}
+
+function gone(): ApiError {
+  return new ApiError(410, 'LINK_GONE', 'This link has been deleted');
+}
+
+/**
+ * Creates a recording link (any member). The domain must be a verified, live domain of the
+ * workspace; the project defaults to the workspace's default project; the caller's membership is
+ * the creator, and so owns the recordings made through it.
+ */
+export async function createLink(deps: Deps, access: Access, input: LinkInput): Promise<Link> {
+  // Validate every field before touching the database, so bad input changes nothing (S38).
+  if (typeof input.domainId !== 'string' || input.domainId === '' || input.domainId.length > MAX_ID) {
+    throw validationError('domainId', 'is required');
+  }
+  const title = optionalText('title', input.title, MAX_LINK_TITLE);
+  const type = providerType(input.providerType);
+  const providerId = optionalText('providerId', input.providerId, MAX_LINK_PROVIDER_ID);
+  const reference = optionalText('providerReference', input.providerReference, MAX_LINK_PROVIDER_REFERENCE);
+  const isReusable = input.reusable === undefined ? false : reusable(input.reusable);
+  const meta = serializeMeta(input.meta ?? {});
+  if (input.projectId !== undefined && input.projectId !== null) {
+    if (typeof input.projectId !== 'string' || input.projectId === '' || input.projectId.length > MAX_ID) {
+      throw validationError('projectId', `must be a project id of at most ${MAX_ID} characters`);
+    }
+  }
+  const workspaceId = access.workspace.id;
+
+  return deps.db.transaction().execute(async (trx) => {
+    const domain = await findDomain(trx, workspaceId, input.domainId);
+    if (!domain) throw new ApiError(404, 'DOMAIN_NOT_FOUND', 'No such domain in this workspace');
+    if (domain.deletedAt !== null) throw new ApiError(410, 'DOMAIN_GONE', 'This domain has been deleted');
+    if (domain.status !== 'verified') {
+      throw new ApiError(
+        400,
+        'DOMAIN_NOT_VERIFIED',
+        `domainId: ${domain.host} is ${domain.status}; only a verified domain can carry new links`,
+        'domainId',
+      );
+    }
+
+    let projectId: string;
+    if (input.projectId === undefined || input.projectId === null) {
+      const project = await findDefaultProject(trx, workspaceId);
+      if (!project) {
+        throw new ApiError(404, 'LINK_DEFAULT_PROJECT_NOT_FOUND', 'This workspace has no default project');
+      }
+      projectId = project.id;
+    } else {
+      const project = await findLinkProject(trx, workspaceId, input.projectId);
+      if (!project) throw new ApiError(404, 'PROJECT_NOT_FOUND', 'No such project in this workspace');
+      if (project.deletedAt !== null) {
+        throw new ApiError(410, 'LINK_PROJECT_DELETED', 'projectId: this project has been deleted', 'projectId');
+      }
+      projectId = project.id;
+    }
+
+    const now = deps.clock.now();
+    const id = newId('lnk', now);
+    await insertLink(trx, {
+      id,
+      workspace_id: workspaceId,
+      project_id: projectId,
+      domain_id: domain.id,
+      creator_member_id: access.member.id,
+      title,
+      type: 'file',
+      reusable: isReusable ? 1 : 0,
+      provider_type: type,
+      provider_id: providerId,
+      provider_reference: reference,
+      meta,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    });
+    const created = await findLink(trx, workspaceId, id);
+    if (!created) throw new Error(`link ${id} vanished inside its own transaction`);
+    return created;
+  });
+}
+
+/** A page of the workspace's live links, newest first, with optional filters (any member). */
+export async function listLinks(
+  deps: Deps,
+  access: Access,
+  query: {
+    page: number;
+    perPage: number;
+    projectId?: string | undefined;
+    createdBy?: string | undefined;
+    domainId?: string | undefined;
+  },
+): Promise<Page<Link>> {
+  const page = Number.isInteger(query.page) && query.page >= 1 ? query.page : 1;
+  const perPage = Math.min(
+    MAX_LINKS_PER_PAGE,
+    Number.isInteger(query.perPage) && query.perPage >= 1 ? query.perPage : 10,
+  );
+  for (const [field, value] of [
+    ['project_id', query.projectId],
+    ['created_by', query.createdBy],
+    ['domain_id', query.domainId],
+  ] as const) {
+    if (value !== undefined && value.length > MAX_ID) {
+      throw validationError(field, `must be at most ${MAX_ID} characters`);
+    }
+  }
+  const { items, total } = await listWorkspaceLinks(
+    deps.db,
+    access.workspace.id,
+    { projectId: query.projectId, createdBy: query.createdBy, domainId: query.domainId },
+    { limit: perPage, offset: (page - 1) * perPage },
+  );
+  return { items, page, perPage, total };
+}
+
+/** One link of the workspace (any member): deleted → 410 LINK_GONE, unknown → 404 LINK_NOT_FOUND. */
+export async function getLink(deps: Deps, access: Access, linkId: string): Promise<Link> {
+  const link = await linkOf(deps, access, linkId);
+  if (link.deletedAt !== null) throw gone();
+  return link;
+}
+
+/** Updates a link's title, reuse, provider fields or meta (any member); an empty patch is a 400. */
+export async function updateLink(deps: Deps, access: Access, linkId: string, patch: LinkUpdate): Promise<Link> {
+  const changes: LinkPatch = {};
+  if (patch.title !== undefined) changes.title = optionalText('title', patch.title, MAX_LINK_TITLE);
+  if (patch.reusable !== undefined) changes.reusable = reusable(patch.reusable);
+  if (patch.providerType !== undefined) changes.providerType = providerType(patch.providerType);
+  if (patch.providerId !== undefined) {
+    changes.providerId = optionalText('providerId', patch.providerId, MAX_LINK_PROVIDER_ID);
+  }
+  if (patch.providerReference !== undefined) {
+    changes.providerReference = optionalText(
+      'providerReference',
+      patch.providerReference,
+      MAX_LINK_PROVIDER_REFERENCE,
+    );
+  }
+  if (patch.meta !== undefined) changes.meta = serializeMeta(patch.meta);
+  if (Object.keys(changes).length === 0) throw validationError('body', 'name at least one field to update');
+
+  const link = await linkOf(deps, access, linkId);
+  if (link.deletedAt !== null) throw gone();
+  // Conditional on the link still being live: a delete racing this update wins cleanly.
+  if (!(await updateLinkRow(deps.db, link.id, changes, deps.clock.now()))) throw gone();
+  return getLink(deps, access, link.id);
+}
+
+/**
+ * Soft-deletes a link: admins and owners always, a member only a link they created
+ * (PRODUCT.md §2). Recordings made through it stay where they are.
+ */
+export async function deleteLink(deps: Deps, access: Access, linkId: string): Promise<void> {
+  const link = await linkOf(deps, access, linkId);
+  if (link.deletedAt !== null) throw gone();
+  const actor = { role: access.member.role, memberId: access.member.id };
+  if (!canDelete(actor, 'link.delete', link.creator.memberId)) {
+    throw new ApiError(
+      403,
+      'LINK_DELETE_FORBIDDEN',
+      `Deleting this link requires ${describeRequirement('link.delete')}, or being its creator; your role is ${access.member.role}. Ask an owner or admin (Workspace Settings > Team).`,
+    );
+  }
+  // One conditional UPDATE: of two concurrent deletes exactly one succeeds, the other sees it gone.
+  if (!(await softDeleteLink(deps.db, link.id, deps.clock.now()))) throw gone();
+}

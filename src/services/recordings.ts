@@ -1,0 +1,401 @@
+import { ApiError, validationError } from '../domain/errors.ts';
+import { canDelete } from '../domain/permissions.ts';
+import {
+  DEFAULT_MAX_VIDEO_DURATION_MS,
+  MIN_VIDEO_DURATION_MS,
+  RESOURCE_CONTENT_TYPES,
+  RESOURCE_KINDS,
+  RESOURCE_MAX_BYTES,
+  type ResourceKind,
+} from '../domain/recording-resources.ts';
+import type { Page, Recording, RecordingStatus } from '../domain/types.ts';
+import { DAY_MS } from '../lib/clock.ts';
+import { newId } from '../lib/ids.ts';
+import { signFilePath } from '../lib/signed-url.ts';
+import {
+  countLinkRecordings,
+  findLinkForRecording,
+  findRecording,
+  findResource,
+  insertRecording,
+  insertResources,
+  type LinkForRecording,
+  listRecordingsPage,
+  lockLink,
+  softDeleteRecording,
+  updateRecordingExpiry,
+} from '../store/recordings.ts';
+import type { RecordingResourcesTable } from '../store/schema.ts';
+import { findMembership } from '../store/workspaces.ts';
+import type { Access } from './access.ts';
+import type { Deps } from './deps.ts';
+import { deleteRecordingFiles, storedFileSize, writeResourceFile } from './file-store.ts';
+import { checkPage } from './paging.ts';
+
+/** Longest a member may push a recording's expiry ahead (PRODUCT.md §1, Recording). */
+export const MAX_EXPIRY_AHEAD_MS = 365 * DAY_MS;
+/** Caps on the text a recording carries (S38); the product page is silent, these fit any browser. */
+export const MAX_META_JSON_BYTES = 64 * 1024;
+export const MAX_NOTES_LENGTH = 5_000;
+
+/** One resource of a new recording: its bytes, or (demo data) a file already stored and shared. */
+export type NewResource = {
+  kind: ResourceKind;
+  contentType: string;
+  durationMs?: number | undefined;
+} & ({ data: Buffer | string } | { sharedPath: string });
+
+/** What an upload or the demo hands over to make a recording. */
+export interface NewRecording {
+  linkId: string;
+  status?: RecordingStatus | undefined;
+  durationMs: number | null;
+  startedAt: number | null;
+  systemMeta: Record<string, unknown>;
+  customMeta: Record<string, unknown>;
+  notes: string | null;
+  /** Defaults to now; the demo spreads recordings over the past. */
+  createdAt?: number | undefined;
+  resources: NewResource[];
+  /** fsync each file (default). Only regenerable demo data turns this off, for speed. */
+  durable?: boolean | undefined;
+}
+
+/** A resource as the API hands it out: a fresh signed URL, or null when it was not captured. */
+export interface ResourceLink {
+  recordingId: string;
+  kind: ResourceKind;
+  url: string | null;
+  /** When `url` stops working (epoch ms), or null without a URL. */
+  urlExpiresAt: number | null;
+  type: string;
+  size: number;
+  durationMs?: number;
+  captureEnabled: boolean;
+  message: string;
+}
+
+/** True once a recording's expiry has passed: metadata stays readable, files are no longer served. */
+export function isExpired(recording: Pick<Recording, 'expiresAt'>, now: number): boolean {
+  return recording.expiresAt !== null && recording.expiresAt <= now;
+}
+
+/** The dashboard page that plays a recording. */
+export function playerUrl(deps: Deps, recordingId: string): string {
+  return `${deps.config.publicUrl}/recordings/${recordingId}`;
+}
+
+function checkRecordingInput(input: NewRecording): void {
+  if (input.durationMs !== null && (!Number.isSafeInteger(input.durationMs) || input.durationMs < 0))
+    throw validationError('durationMs', 'must be a whole number of milliseconds, 0 or more');
+  if (input.startedAt !== null && (!Number.isSafeInteger(input.startedAt) || input.startedAt < 0))
+    throw validationError('startedAt', 'must be a time in epoch milliseconds');
+  if (input.notes !== null && input.notes.length > MAX_NOTES_LENGTH)
+    throw validationError('notes', `must be at most ${MAX_NOTES_LENGTH} characters`);
+  for (const field of ['systemMeta', 'customMeta'] as const) {
+    if (Buffer.byteLength(JSON.stringify(input[field])) > MAX_META_JSON_BYTES)
+      throw validationError(field, `must be at most ${MAX_META_JSON_BYTES} bytes as JSON`);
+  }
+  const seen = new Set<ResourceKind>();
+  for (const resource of input.resources) {
+    const field = `resources.${resource.kind}`;
+    if (!RESOURCE_KINDS.includes(resource.kind)) throw validationError('resources', 'unknown resource kind');
+    if (seen.has(resource.kind)) throw validationError(field, 'is given twice');
+    seen.add(resource.kind);
+    if (!RESOURCE_CONTENT_TYPES[resource.kind].includes(resource.contentType)) {
+      throw new ApiError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `${field}: must be one of ${RESOURCE_CONTENT_TYPES[resource.kind].join(', ')}`,
+        field,
+      );
+    }
+    if ('data' in resource) {
+      const size =
+        typeof resource.data === 'string' ? Buffer.byteLength(resource.data) : resource.data.length;
+      if (size > RESOURCE_MAX_BYTES[resource.kind]) {
+        throw new ApiError(
+          413,
+          'PAYLOAD_TOO_LARGE',
+          `${field}: must be at most ${RESOURCE_MAX_BYTES[resource.kind]} bytes`,
+          field,
+        );
+      }
+    }
+    if (resource.durationMs !== undefined) {
+      if (resource.kind !== 'video')
+        throw validationError(`${field}.durationMs`, 'only a video has a duration');
+      if (
+        !Number.isSafeInteger(resource.durationMs) ||
+        resource.durationMs < MIN_VIDEO_DURATION_MS ||
+        resource.durationMs > DEFAULT_MAX_VIDEO_DURATION_MS
+      ) {
+        throw validationError(
+          `${field}.durationMs`,
+          `must be from ${MIN_VIDEO_DURATION_MS} to ${DEFAULT_MAX_VIDEO_DURATION_MS} ms`,
+        );
+      }
+    }
+  }
+}
+
+function checkLink(link: LinkForRecording | undefined): LinkForRecording {
+  if (!link) throw new ApiError(404, 'LINK_NOT_FOUND', 'This recording link does not exist', 'linkId');
+  if (link.deletedAt !== null) throw new ApiError(410, 'LINK_GONE', 'This recording link has been deleted');
+  if (link.projectDeletedAt !== null)
+    throw new ApiError(410, 'LINK_PROJECT_DELETED', "This recording link's project has been deleted");
+  return link;
+}
+
+function singleUseConflict(): ApiError {
+  return new ApiError(409, 'CONFLICT', 'This recording link is single-use and already has a recording');
+}
+
+/**
+ * Creates a recording for a link with its resource files. The link's workspace, project and creator
+ * are copied (the link's creator owns the recording); `expiresAt` follows the project's retention.
+ * A single-use link takes one recording (409 CONFLICT after that, deleted recordings included).
+ * Files are written first and the rows committed after, so a committed recording always has its
+ * files; a failure after the write removes them again.
+ */
+export async function createRecording(deps: Deps, input: NewRecording): Promise<Recording> {
+  checkRecordingInput(input);
+  // A cheap look before writing possibly large files; the transaction below checks again under lock.
+  const early = checkLink(await findLinkForRecording(deps.db, input.linkId));
+  if (!early.reusable && (await countLinkRecordings(deps.db, early.id)) > 0) throw singleUseConflict();
+
+  const now = deps.clock.now();
+  const createdAt = input.createdAt ?? now;
+  const id = newId('rec', createdAt);
+  const dataDir = deps.config.dataDir;
+  const resourceRows: RecordingResourcesTable[] = [];
+  try {
+    for (const resource of input.resources) {
+      let stored: { storagePath: string; size: number };
+      if ('data' in resource) {
+        stored = await writeResourceFile(dataDir, id, resource.kind, resource.contentType, resource.data, {
+          durable: input.durable ?? true,
+        });
+      } else {
+        const size = await storedFileSize(dataDir, resource.sharedPath);
+        if (size === undefined) throw new Error(`shared file ${resource.sharedPath} does not exist`);
+        stored = { storagePath: resource.sharedPath, size };
+      }
+      resourceRows.push({
+        recording_id: id,
+        kind: resource.kind,
+        storage_path: stored.storagePath,
+        content_type: resource.contentType,
+        size: stored.size,
+        duration_ms: resource.durationMs ?? null,
+        created_at: createdAt,
+      });
+    }
+    await deps.db.transaction().execute(async (trx) => {
+      await lockLink(trx, input.linkId);
+      const link = checkLink(await findLinkForRecording(trx, input.linkId));
+      if (!link.reusable && (await countLinkRecordings(trx, link.id)) > 0) throw singleUseConflict();
+      await insertRecording(trx, {
+        id,
+        workspace_id: link.workspaceId,
+        project_id: link.projectId,
+        link_id: link.id,
+        creator_member_id: link.creatorMemberId,
+        status: input.status ?? 'ready',
+        duration_ms: input.durationMs,
+        started_at: input.startedAt,
+        system_meta: JSON.stringify(input.systemMeta),
+        custom_meta: JSON.stringify(input.customMeta),
+        notes: input.notes,
+        expires_at:
+          link.projectRetentionDays === null ? null : createdAt + link.projectRetentionDays * DAY_MS,
+        created_at: createdAt,
+        updated_at: createdAt,
+        deleted_at: null,
+      });
+      await insertResources(trx, resourceRows);
+    });
+  } catch (error) {
+    await deleteRecordingFiles(dataDir, id).catch((cleanup: unknown) =>
+      deps.log.warn({ err: cleanup, recordingId: id }, 'could not remove files of a failed recording'),
+    );
+    throw error;
+  }
+  const created = await findRecording(deps.db, id);
+  if (!created) throw new Error(`recording ${id} vanished after insert`);
+  return created;
+}
+
+/**
+ * A recording as the caller may see it. Another workspace's recording is 403
+ * RECORDING_WORKSPACE_MISMATCH only to someone who belongs to that workspace too; to anyone else
+ * it does not exist (404, S39). A deleted one is 410 RECORDING_GONE.
+ */
+async function visibleRecording(deps: Deps, access: Access, recordingId: string): Promise<Recording> {
+  const notFound = () => new ApiError(404, 'RECORDING_NOT_FOUND', 'This recording does not exist');
+  if (recordingId.length > 64) throw notFound();
+  const recording = await findRecording(deps.db, recordingId);
+  if (!recording) throw notFound();
+  if (recording.workspaceId !== access.workspace.id) {
+    const own = await findMembership(deps.db, access.userId, recording.workspaceId);
+    if (own && own.workspace.deletedAt === null) {
+      throw new ApiError(
+        403,
+        'RECORDING_WORKSPACE_MISMATCH',
+        'This recording belongs to another of your workspaces; use that workspace id',
+      );
+    }
+    throw notFound();
+  }
+  if (recording.deletedAt !== null)
+    throw new ApiError(410, 'RECORDING_GONE', 'This recording has been deleted');
+  return recording;
+}
+
+/** Live recordings of the caller's workspace, newest first, optionally filtered by project, link or creator. */
+export async function listRecordings(
+  deps: Deps,
+  access: Access,
+  input: {
+    page: number;
+    perPage: number;
+    projectId?: string | undefined;
+    linkId?: string | undefined;
+    createdBy?: string | undefined;
+  },
+): Promise<Page<Recording>> {
+  checkPage(input);
+  const { items, total } = await listRecordingsPage(
+    deps.db,
+    {
+      workspaceId: access.workspace.id,
+      projectId: input.projectId,
+      linkId: input.linkId,
+      createdBy: input.createdBy,
+    },
+    input.perPage,
+    (input.page - 1) * input.perPage,
+  );
+  return { items, page: input.page, perPage: input.perPage, total };
+}
+
+/** One recording of the caller's workspace; an expired one is still readable (see isExpired). */
+export async function getRecording(deps: Deps, access: Access, recordingId: string): Promise<Recording> {
+  return visibleRecording(deps, access, recordingId);
+}
+
+/**
+ * Soft-deletes a recording (admins, owners, or the creator of its link) and removes its files;
+ * afterwards it answers 410 RECORDING_GONE.
+ */
+export async function deleteRecording(deps: Deps, access: Access, recordingId: string): Promise<void> {
+  const recording = await visibleRecording(deps, access, recordingId);
+  if (
+    !canDelete(
+      { role: access.member.role, memberId: access.member.id },
+      'recording.delete',
+      recording.creator.memberId,
+    )
+  ) {
+    throw new ApiError(
+      403,
+      'RECORDING_DELETE_FORBIDDEN',
+      `Deleting this recording requires the admin or owner role, or being the creator of its link; your role is ${access.member.role}. Ask an owner or admin (Workspace Settings > Team).`,
+    );
+  }
+  if (!(await softDeleteRecording(deps.db, recording.id, deps.clock.now())))
+    throw new ApiError(410, 'RECORDING_GONE', 'This recording has been deleted');
+  // The row is the truth: once it says deleted nothing serves these files, so a failed removal only
+  // leaves garbage behind, which is logged rather than reported as a failed delete.
+  await deleteRecordingFiles(deps.config.dataDir, recording.id).catch((error: unknown) =>
+    deps.log.warn({ err: error, recordingId: recording.id }, 'could not remove files of a deleted recording'),
+  );
+}
+
+/**
+ * Sets (or clears, with null) when a recording expires. Any member may; the new time must be in
+ * the future and at most one year ahead.
+ */
+export async function setRecordingExpiry(
+  deps: Deps,
+  access: Access,
+  recordingId: string,
+  expiresAt: number | null,
+): Promise<Recording> {
+  const recording = await visibleRecording(deps, access, recordingId);
+  const now = deps.clock.now();
+  if (expiresAt !== null) {
+    if (!Number.isSafeInteger(expiresAt)) throw validationError('expiresAt', 'must be a valid time');
+    if (expiresAt <= now) throw validationError('expiresAt', 'must be in the future');
+    if (expiresAt > now + MAX_EXPIRY_AHEAD_MS)
+      throw validationError('expiresAt', 'must be at most one year from now');
+  }
+  if (!(await updateRecordingExpiry(deps.db, recording.id, expiresAt, now)))
+    throw new ApiError(410, 'RECORDING_GONE', 'This recording has been deleted');
+  return visibleRecording(deps, access, recording.id);
+}
+
+const KIND_WORDS: Readonly<Record<ResourceKind, string>> = {
+  video: 'video',
+  thumbnail: 'thumbnail',
+  'console-log': 'console log',
+  'network-log': 'network log',
+  action: 'action log',
+};
+
+/**
+ * A fresh signed URL for one resource, valid `fileUrlTtlSeconds`; `url` is null when the resource
+ * was not captured. An expired recording serves nothing: 410 RECORDING_EXPIRED.
+ */
+export async function getRecordingResource(
+  deps: Deps,
+  access: Access,
+  recordingId: string,
+  kind: ResourceKind,
+): Promise<ResourceLink> {
+  const recording = await visibleRecording(deps, access, recordingId);
+  const now = deps.clock.now();
+  if (isExpired(recording, now)) {
+    throw new ApiError(
+      410,
+      'RECORDING_EXPIRED',
+      'This recording has expired: its video and logs are no longer available',
+    );
+  }
+  const resource = await findResource(deps.db, recording.id, kind);
+  const words = KIND_WORDS[kind];
+  if (!resource) {
+    // Video and thumbnail are always recorded, so their absence means the upload is not there
+    // (yet); logs exist only where the customer's site embeds our capture script.
+    const alwaysCaptured = kind === 'video' || kind === 'thumbnail';
+    let message = `No ${words} was captured for this recording`;
+    if (alwaysCaptured && recording.status === 'pending') message = `The ${words} is still uploading`;
+    else if (alwaysCaptured && recording.status === 'failed') message = `The ${words} upload failed`;
+    return {
+      recordingId: recording.id,
+      kind,
+      url: null,
+      urlExpiresAt: null,
+      type: RESOURCE_CONTENT_TYPES[kind][0]!,
+      size: 0,
+      captureEnabled: alwaysCaptured,
+      message,
+    };
+  }
+  const ttl = deps.config.fileUrlTtlSeconds;
+  const expSec = Math.floor(now / 1000) + ttl;
+  const path = `/files/${resource.storagePath}`;
+  const durationMs =
+    kind === 'video' ? (resource.durationMs ?? recording.durationMs ?? undefined) : undefined;
+  return {
+    recordingId: recording.id,
+    kind,
+    url: `${deps.config.publicUrl}${signFilePath(deps.config.secret, path, expSec)}`,
+    urlExpiresAt: expSec * 1000,
+    type: resource.contentType,
+    size: resource.size,
+    ...(durationMs !== undefined ? { durationMs } : {}),
+    captureEnabled: true,
+    message: `Signed ${words} URL, valid for ${ttl} seconds; request a new one after that`,
+  };
+}

@@ -1,0 +1,286 @@
+import type { SelectQueryBuilder } from 'kysely';
+import type { ResourceKind } from '../domain/recording-resources.ts';
+import type { Recording } from '../domain/types.ts';
+import type { Db } from './db.ts';
+import type { Database, RecordingResourcesTable, RecordingsTable } from './schema.ts';
+
+/** A stored resource file of a recording (the row, mapped; paths are relative to DATA_DIR/files). */
+export interface StoredResource {
+  recordingId: string;
+  kind: ResourceKind;
+  storagePath: string;
+  contentType: string;
+  size: number;
+  durationMs: number | null;
+  createdAt: number;
+}
+
+/** What a new recording copies from its link, read in the transaction that creates it. */
+export interface LinkForRecording {
+  id: string;
+  workspaceId: string;
+  projectId: string;
+  creatorMemberId: string;
+  reusable: boolean;
+  deletedAt: number | null;
+  projectDeletedAt: number | null;
+  projectRetentionDays: number | null;
+}
+
+/** List filters; at most one of them picks the index, the others are checked on its rows. */
+export interface RecordingFilter {
+  workspaceId: string;
+  projectId?: string | undefined;
+  linkId?: string | undefined;
+  createdBy?: string | undefined;
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+function toResource(row: RecordingResourcesTable): StoredResource {
+  return {
+    recordingId: row.recording_id,
+    kind: row.kind,
+    storagePath: row.storage_path,
+    contentType: row.content_type,
+    size: row.size,
+    durationMs: row.duration_ms,
+    createdAt: row.created_at,
+  };
+}
+
+// A recording with the titles and names it is shown with; one query, joined on primary keys.
+function selectRecordings(db: Db) {
+  return db
+    .selectFrom('recordings as r')
+    .innerJoin('links as l', 'l.id', 'r.link_id')
+    .innerJoin('projects as p', 'p.id', 'r.project_id')
+    .innerJoin('domains as d', 'd.id', 'l.domain_id')
+    .innerJoin('members as m', 'm.id', 'r.creator_member_id')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .selectAll('r')
+    .select([
+      'l.title as link_title',
+      'p.title as project_title',
+      'd.id as domain_id',
+      'd.host as domain_host',
+      'd.status as domain_status',
+      'u.name as creator_name',
+    ]);
+}
+
+type JoinedRow = RecordingsTable & {
+  link_title: string | null;
+  project_title: string;
+  domain_id: string;
+  domain_host: string;
+  domain_status: Recording['domain']['status'];
+  creator_name: string;
+};
+
+function toRecording(row: JoinedRow): Recording {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    status: row.status,
+    durationMs: row.duration_ms,
+    startedAt: row.started_at,
+    systemMeta: parseObject(row.system_meta),
+    customMeta: parseObject(row.custom_meta),
+    notes: row.notes,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+    link: { id: row.link_id, title: row.link_title },
+    project: { id: row.project_id, title: row.project_title },
+    domain: { id: row.domain_id, host: row.domain_host, status: row.domain_status },
+    creator: { memberId: row.creator_member_id, name: row.creator_name },
+  };
+}
+
+/** The link a recording is made for, with its project's retention, or undefined. */
+export async function findLinkForRecording(db: Db, linkId: string): Promise<LinkForRecording | undefined> {
+  const row = await db
+    .selectFrom('links as l')
+    .innerJoin('projects as p', 'p.id', 'l.project_id')
+    .select([
+      'l.id',
+      'l.workspace_id',
+      'l.project_id',
+      'l.creator_member_id',
+      'l.reusable',
+      'l.deleted_at',
+      'p.deleted_at as project_deleted_at',
+      'p.retention_days',
+    ])
+    .where('l.id', '=', linkId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    projectId: row.project_id,
+    creatorMemberId: row.creator_member_id,
+    reusable: row.reusable === 1,
+    deletedAt: row.deleted_at,
+    projectDeletedAt: row.project_deleted_at,
+    projectRetentionDays: row.retention_days,
+  };
+}
+
+/**
+ * Takes the link's row lock until the transaction ends, so two recordings racing for a single-use
+ * link are checked one after the other. A no-op UPDATE locks the row on PostgreSQL and takes the
+ * write lock on SQLite: the same statement on both, no dialect-only `FOR UPDATE`.
+ */
+export async function lockLink(db: Db, linkId: string): Promise<void> {
+  await db
+    .updateTable('links')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('id', '=', linkId)
+    .execute();
+}
+
+/** Recordings ever made through a link, deleted ones included (a single-use link stays used). */
+export async function countLinkRecordings(db: Db, linkId: string): Promise<number> {
+  const row = await db
+    .selectFrom('recordings')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('link_id', '=', linkId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Inserts a recording row. */
+export async function insertRecording(db: Db, row: RecordingsTable): Promise<void> {
+  await db.insertInto('recordings').values(row).execute();
+}
+
+/** Inserts the resource rows of a recording. */
+export async function insertResources(db: Db, rows: RecordingResourcesTable[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('recording_resources').values(rows).execute();
+}
+
+/** A recording by id in any workspace, deleted or not (the service decides what the caller may learn). */
+export async function findRecording(db: Db, id: string): Promise<Recording | undefined> {
+  const row = await selectRecordings(db).where('r.id', '=', id).executeTakeFirst();
+  return row && toRecording(row as JoinedRow);
+}
+
+/** Live recordings with these ids, in the order of `ids`. */
+export async function findRecordingsByIds(db: Db, ids: string[]): Promise<Recording[]> {
+  if (ids.length === 0) return [];
+  const rows = await selectRecordings(db).where('r.id', 'in', ids).execute();
+  const byId = new Map(rows.map((row) => [row.id, toRecording(row as JoinedRow)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+function applyFilter<O>(
+  query: SelectQueryBuilder<Database, 'recordings', O>,
+  filter: RecordingFilter,
+): SelectQueryBuilder<Database, 'recordings', O> {
+  // `deleted_at is null` matches the partial indexes' predicate word for word, which is what lets
+  // both planners use them.
+  let q = query.where('workspace_id', '=', filter.workspaceId).where('deleted_at', 'is', null);
+  if (filter.projectId !== undefined) q = q.where('project_id', '=', filter.projectId);
+  if (filter.linkId !== undefined) q = q.where('link_id', '=', filter.linkId);
+  if (filter.createdBy !== undefined) q = q.where('creator_member_id', '=', filter.createdBy);
+  return q;
+}
+
+/**
+ * The ids of one page of live recordings, newest first. A single-table query on purpose: it is
+ * answered by walking `recordings_live_newest` or `recordings_live_by_<column>` backwards, with no
+ * sort step, whatever the workspace's size; the joined details are then fetched by primary key.
+ * Exported so the storage test can check the plan of exactly this query.
+ */
+export function recordingPageQuery(db: Db, filter: RecordingFilter, limit: number, offset: number) {
+  return applyFilter(db.selectFrom('recordings').select('id'), filter)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .offset(offset);
+}
+
+/** Live recordings matching the filter (served by the same partial indexes, index-only on SQLite). */
+export async function countRecordings(db: Db, filter: RecordingFilter): Promise<number> {
+  const row = await applyFilter(
+    db.selectFrom('recordings').select((eb) => eb.fn.countAll<number>().as('n')),
+    filter,
+  ).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** One page of live recordings, newest first, and the total. */
+export async function listRecordingsPage(
+  db: Db,
+  filter: RecordingFilter,
+  limit: number,
+  offset: number,
+): Promise<{ items: Recording[]; total: number }> {
+  const ids = (await recordingPageQuery(db, filter, limit, offset).execute()).map((r) => r.id);
+  const [items, total] = await Promise.all([findRecordingsByIds(db, ids), countRecordings(db, filter)]);
+  return { items, total };
+}
+
+/** Soft-deletes a live recording; false when it was already deleted. */
+export async function softDeleteRecording(db: Db, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('recordings')
+    .set({ deleted_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Sets or clears the expiry of a live recording; false when it is deleted. */
+export async function updateRecordingExpiry(
+  db: Db,
+  id: string,
+  expiresAt: number | null,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('recordings')
+    .set({ expires_at: expiresAt, updated_at: now })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** One resource of a recording, or undefined when it was not captured. */
+export async function findResource(
+  db: Db,
+  recordingId: string,
+  kind: ResourceKind,
+): Promise<StoredResource | undefined> {
+  const row = await db
+    .selectFrom('recording_resources')
+    .selectAll()
+    .where('recording_id', '=', recordingId)
+    .where('kind', '=', kind)
+    .executeTakeFirst();
+  return row && toResource(row);
+}
+
+/** Every resource stored for a recording. */
+export async function listResources(db: Db, recordingId: string): Promise<StoredResource[]> {
+  const rows = await db
+    .selectFrom('recording_resources')
+    .selectAll()
+    .where('recording_id', '=', recordingId)
+    .execute();
+  return rows.map(toResource);
+}
