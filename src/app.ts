@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Config } from './config/index.ts';
 import { createRestApi } from './http/api/index.ts';
 import { createFilesRoute } from './http/files/route.ts';
+import { accessLog } from './http/middleware/access-log.ts';
 import { renderApiError } from './http/middleware/error-handler.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
@@ -45,6 +46,7 @@ export function buildApp(options: AppOptions): BuiltApp {
     options.store.dialect === 'sqlite' ? memoryRateLimiter(() => clock.now()) : databaseRateLimiter(deps);
 
   const app = new Hono();
+  app.use('*', accessLog(deps.log));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     try {

@@ -3,10 +3,9 @@ import { silentLogger } from '../lib/logger.ts';
 import { startServer } from '../main.ts';
 import { API_KEY_EXPIRY_OPTIONS, type ApiKeyExpiry, createApiKey } from '../services/api-keys.ts';
 import type { Deps } from '../services/deps.ts';
-import { createUser } from '../services/users.ts';
+import { createUser, getUserByEmail } from '../services/users.ts';
 import { createWorkspace } from '../services/workspaces.ts';
 import { migrateToLatest, openStore } from '../store/db.ts';
-import { findUserByEmail } from '../store/users.ts';
 import { demoCommands } from './commands-demo.ts';
 import { domainCommands } from './commands-domains.ts';
 import { memberCommands } from './commands-members.ts';
@@ -26,7 +25,7 @@ export async function withDeps<T>(ctx: CliContext, fn: (deps: Deps) => Promise<T
 
 /** The user with this email or a CliError naming it. */
 export async function userByEmail(deps: Deps, email: string) {
-  const user = await findUserByEmail(deps.db, email);
+  const user = await getUserByEmail(deps, email);
   if (!user) throw new CliError(`no user with email ${email}`);
   return user;
 }

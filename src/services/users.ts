@@ -68,3 +68,11 @@ export async function authenticate(deps: Deps, email: string, password: string):
   const { passwordHash: _omit, ...rest } = user;
   return rest;
 }
+
+/** The user with this email (any case), without the password hash. */
+export async function getUserByEmail(deps: Deps, email: string): Promise<User | undefined> {
+  const found = await findUserByEmail(deps.db, email);
+  if (!found) return undefined;
+  const { passwordHash: _omit, ...user } = found;
+  return user;
+}

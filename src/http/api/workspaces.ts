@@ -1,4 +1,262 @@
-import type { RegisterRoutes } from './common.ts';
+import { createRoute, z } from '@hono/zod-openapi';
+import { ApiError } from '../../domain/errors.ts';
+import type { Member, Workspace } from '../../domain/types.ts';
+import { requireMember } from '../../services/access.ts';
+import { SEARCH_TERM_MAX, SEARCH_TYPES, type SearchResult, searchWorkspace } from '../../services/search.ts';
+import { getWorkspace, listMyWorkspaces } from '../../services/workspace-admin.ts';
+import {
+  envelope,
+  errorResponses,
+  ok,
+  PaginationSchema,
+  pagination,
+  paginationQuery,
+  type RegisterRoutes,
+  toIso,
+  workspaceIdParam,
+  zodToApiError,
+} from './common.ts';
 
-/** Placeholder until this resource's routes land. */
-export const registerWorkspaceRoutes: RegisterRoutes = () => {};
+export const MembershipSchema = z
+  .object({
+    workspaceMemberId: z.string(),
+    workspaceRole: z.enum(['owner', 'admin', 'member']),
+    workspaceJoinedAt: z.string(),
+  })
+  .openapi('WorkspaceMembership');
+
+const WorkspaceSchema = z
+  .object({
+    workspaceId: z.string(),
+    workspaceName: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    membership: MembershipSchema.optional(),
+  })
+  .openapi('Workspace');
+
+/** Domain membership → wire membership. */
+export function membershipToWire(member: Member): z.infer<typeof MembershipSchema> {
+  return {
+    workspaceMemberId: member.id,
+    workspaceRole: member.role,
+    workspaceJoinedAt: toIso(member.joinedAt),
+  };
+}
+
+/** Domain workspace → wire workspace, with the caller's membership when given. */
+export function workspaceToWire(workspace: Workspace, member?: Member): z.infer<typeof WorkspaceSchema> {
+  return {
+    workspaceId: workspace.id,
+    workspaceName: workspace.name,
+    createdAt: toIso(workspace.createdAt),
+    updatedAt: toIso(workspace.updatedAt),
+    ...(member ? { membership: membershipToWire(member) } : {}),
+  };
+}
+
+const listWorkspaces = createRoute({
+  method: 'get',
+  path: '/public/workspaces',
+  tags: ['Workspaces'],
+  summary: 'Workspaces where the caller is an active member, newest first',
+  request: {
+    query: z.object({
+      ...paginationQuery(10, 20),
+      include_workspace_membership: z
+        .enum(['true', 'false'])
+        .optional()
+        .openapi({ description: "`true` adds the caller's membership to each workspace" }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of workspaces',
+      content: {
+        'application/json': {
+          schema: envelope(z.object({ workspaces: z.array(WorkspaceSchema), pagination: PaginationSchema })),
+        },
+      },
+    },
+    ...errorResponses(400),
+  },
+});
+
+const wsParams = z.object({ workspaceId: workspaceIdParam });
+
+const getOne = createRoute({
+  method: 'get',
+  path: '/public/workspace/{workspaceId}',
+  tags: ['Workspaces'],
+  summary: "One workspace with the caller's membership",
+  request: { params: wsParams },
+  responses: {
+    200: {
+      description: 'The workspace',
+      content: { 'application/json': { schema: envelope(WorkspaceSchema) } },
+    },
+    ...errorResponses(403, 410),
+  },
+});
+
+const match = z.enum(['exact', 'prefix', 'substring']);
+const LinkHitSchema = z
+  .object({
+    linkId: z.string(),
+    linkTitle: z.string().nullable(),
+    linkProviderType: z.enum(['intercom', 'zendesk', 'slack']).nullable(),
+    linkProviderReference: z.string().nullable(),
+    createdAt: z.string(),
+    match,
+  })
+  .openapi('LinkSearchHit');
+const MemberHitSchema = z
+  .object({
+    workspaceMemberId: z.string(),
+    name: z.string(),
+    email: z.string(),
+    workspaceRole: z.enum(['owner', 'admin', 'member']),
+    workspaceJoinedAt: z.string(),
+    match,
+  })
+  .openapi('MemberSearchHit');
+const ProjectHitSchema = z
+  .object({ projectId: z.string(), title: z.string(), isDefault: z.boolean(), createdAt: z.string(), match })
+  .openapi('ProjectSearchHit');
+const DomainHitSchema = z
+  .object({
+    domainId: z.string(),
+    url: z.string(),
+    status: z.enum(['pending', 'verified', 'revoked']),
+    createdAt: z.string(),
+    match,
+  })
+  .openapi('DomainSearchHit');
+
+const SearchSchema = z
+  .object({
+    type: z.enum(SEARCH_TYPES),
+    q: z.string(),
+    results: z.array(z.union([LinkHitSchema, MemberHitSchema, ProjectHitSchema, DomainHitSchema])),
+  })
+  .openapi('SearchResults');
+
+const search = createRoute({
+  method: 'get',
+  path: '/public/workspace/{workspaceId}/search',
+  tags: ['Workspaces'],
+  summary: 'Ranked search: exact matches, then prefixes, then substrings (case-insensitive, at most 20)',
+  request: {
+    params: wsParams,
+    query: z.object({
+      q: z
+        .string()
+        .max(SEARCH_TERM_MAX)
+        .optional()
+        .openapi({ description: `Search term, 1–${SEARCH_TERM_MAX} characters (required)`, example: 'acme' }),
+      type: z
+        .string()
+        .max(32)
+        .optional()
+        .openapi({ description: `What to search (required): ${SEARCH_TYPES.join(', ')}`, enum: [...SEARCH_TYPES] }),
+    }),
+  },
+  responses: {
+    200: { description: 'Matches, best first', content: { 'application/json': { schema: envelope(SearchSchema) } } },
+    ...errorResponses(400, 403, 410),
+  },
+});
+
+function searchToWire(result: SearchResult): z.infer<typeof SearchSchema> {
+  const base = { type: result.type, q: result.q };
+  switch (result.type) {
+    case 'links':
+      return {
+        ...base,
+        results: result.results.map((h) => ({
+          linkId: h.id,
+          linkTitle: h.title,
+          linkProviderType: h.providerType,
+          linkProviderReference: h.providerReference,
+          createdAt: toIso(h.createdAt),
+          match: h.match,
+        })),
+      };
+    case 'members':
+      return {
+        ...base,
+        results: result.results.map((h) => ({
+          workspaceMemberId: h.id,
+          name: h.name,
+          email: h.email,
+          workspaceRole: h.role,
+          workspaceJoinedAt: toIso(h.joinedAt),
+          match: h.match,
+        })),
+      };
+    case 'projects':
+      return {
+        ...base,
+        results: result.results.map((h) => ({
+          projectId: h.id,
+          title: h.title,
+          isDefault: h.isDefault,
+          createdAt: toIso(h.createdAt),
+          match: h.match,
+        })),
+      };
+    case 'domains':
+      return {
+        ...base,
+        results: result.results.map((h) => ({
+          domainId: h.id,
+          url: h.host,
+          status: h.status,
+          createdAt: toIso(h.createdAt),
+          match: h.match,
+        })),
+      };
+  }
+}
+
+/** GET /public/workspaces, /public/workspace/{workspaceId} and its search. */
+export const registerWorkspaceRoutes: RegisterRoutes = (api, deps) => {
+  api.openapi(listWorkspaces, async (c) => {
+    const query = c.req.valid('query');
+    const page = await listMyWorkspaces(deps, c.get('userId'), { page: query.page, perPage: query.per_page });
+    const withMembership = query.include_workspace_membership === 'true';
+    return ok(c, 'Workspaces retrieved', {
+      workspaces: page.items.map((w) => workspaceToWire(w.workspace, withMembership ? w.member : undefined)),
+      pagination: pagination(page),
+    });
+  });
+
+  api.openapi(getOne, async (c) => {
+    const access = await requireMember(deps, c.get('userId'), c.req.valid('param').workspaceId);
+    const { workspace, member } = getWorkspace(access);
+    return ok(c, 'Workspace retrieved', workspaceToWire(workspace, member));
+  });
+
+  api.openapi(
+    search,
+    async (c) => {
+      const access = await requireMember(deps, c.get('userId'), c.req.valid('param').workspaceId);
+      const query = c.req.valid('query');
+      const result = await searchWorkspace(deps, access, { q: query.q, type: query.type });
+      return ok(c, `${result.results.length} result${result.results.length === 1 ? '' : 's'}`, searchToWire(result));
+    },
+    (result) => {
+      if (result.success) return;
+      // A malformed `type` gets the search's own code, like an unknown one does in the service.
+      if (result.target === 'query' && result.error.issues[0]?.path[0] === 'type') {
+        throw new ApiError(
+          400,
+          'WORKSPACE_SEARCH_TYPE_INVALID',
+          `type: must be one of ${SEARCH_TYPES.join(', ')}`,
+          'type',
+        );
+      }
+      throw zodToApiError(result.error, result.target);
+    },
+  );
+};
