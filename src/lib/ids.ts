@@ -3,7 +3,20 @@ import { randomBytes } from 'node:crypto';
 // Crockford base32: sortable as plain strings, no ambiguous letters.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'usr' | 'ws' | 'mem' | 'prj' | 'dom' | 'lnk' | 'rec' | 'key' | 'inv';
+export type IdPrefix =
+  | 'usr'
+  | 'ws'
+  | 'mem'
+  | 'prj'
+  | 'dom'
+  | 'lnk'
+  | 'rec'
+  | 'key'
+  | 'inv'
+  | 'grt'
+  | 'rtk'
+  | 'evt'
+  | 'par';
 
 let lastMs = 0;
 let lastRandom: number[] = [];

@@ -141,7 +141,7 @@ export interface SchemaVersion {
   id: Generated<number>;
 }
 
-export interface Database {
+export interface Database extends OAuthDatabase {
   users: UsersTable;
   workspaces: WorkspacesTable;
   members: MembersTable;
@@ -153,4 +153,133 @@ export interface Database {
   recording_resources: RecordingResourcesTable;
   api_keys: ApiKeysTable;
   rate_limit_counters: RateLimitCountersTable;
+}
+
+export interface OAuthClientsTable {
+  id: string;
+  kind: 'dynamic' | 'metadata_document';
+  client_name: string;
+  logo_uri: string | null;
+  client_uri: string | null;
+  /** JSON array of strings. */
+  redirect_uris: string;
+  token_endpoint_auth_method: 'none' | 'client_secret_post' | 'client_secret_basic';
+  client_secret_hash: string | null;
+  /** JSON array of strings. */
+  grant_types: string;
+  /** JSON array of strings. */
+  response_types: string;
+  application_type: string | null;
+  software_id: string | null;
+  software_version: string | null;
+  scope: string | null;
+  verified_vendor: string | null;
+  registration_ip: string | null;
+  metadata_fetched_at: number | null;
+  metadata_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+  last_authorized_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface OAuthGrantsTable {
+  id: string;
+  user_id: string;
+  client_id: string;
+  scope: string;
+  resource: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+}
+
+export interface OAuthCodesTable {
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  grant_id: string;
+  redirect_uri: string;
+  code_challenge: string;
+  scope: string;
+  resource: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface OAuthRefreshTokensTable {
+  id: string;
+  token_hash: string;
+  grant_id: string;
+  client_id: string;
+  scope: string;
+  resource: string;
+  created_at: number;
+  expires_at: number;
+  absolute_expires_at: number;
+  rotated_at: number | null;
+  successor_id: string | null;
+  successor_payload: string | null;
+  revoked_at: number | null;
+}
+
+export interface OAuthSigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_jwk_encrypted: string;
+  created_at: number;
+  activates_at: number;
+  retired_at: number | null;
+  expires_at: number | null;
+}
+
+export interface OAuthPendingAuthorizationsTable {
+  id: string;
+  browser_binding_hash: string;
+  client_id: string;
+  /** JSON: the validated authorization request. */
+  params: string;
+  created_at: number;
+  expires_at: number;
+  completed_at: number | null;
+}
+
+export interface BrowserSessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+  ip: string | null;
+  user_agent: string | null;
+  ended_at: number | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  type: string;
+  user_id: string | null;
+  client_id: string | null;
+  grant_id: string | null;
+  workspace_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  /** JSON object. */
+  detail: string;
+  created_at: number;
+}
+
+export interface OAuthDatabase {
+  oauth_clients: OAuthClientsTable;
+  oauth_grants: OAuthGrantsTable;
+  oauth_codes: OAuthCodesTable;
+  oauth_refresh_tokens: OAuthRefreshTokensTable;
+  oauth_signing_keys: OAuthSigningKeysTable;
+  oauth_pending_authorizations: OAuthPendingAuthorizationsTable;
+  browser_sessions: BrowserSessionsTable;
+  audit_events: AuditEventsTable;
 }

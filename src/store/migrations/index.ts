@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_foundation.ts';
 import * as m0002domains from './0002_domains.ts';
+import * as m0010oauth from './0010_oauth.ts';
 
 /** Every migration in order. Names sort lexically; never rename or edit a shipped one. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_domains': m0002domains,
+  '0010_oauth': m0010oauth,
 };
 
 /** A provider that needs no file-system scan, so it works the same from source and from a bundle. */
