@@ -46,6 +46,13 @@ const envSchema = z.object({
   API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE', 120),
   API_RATE_LIMIT_PER_DAY: positiveInt('API_RATE_LIMIT_PER_DAY', 10_000),
   FILE_URL_TTL_SECONDS: positiveInt('FILE_URL_TTL_SECONDS', 300, 86_400),
+  SIGNUP_ENABLED: boolean('SIGNUP_ENABLED', true),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt('ACCESS_TOKEN_TTL_SECONDS', 3600, 3600),
+  SIGNING_KEY_ROTATION_DAYS: positiveInt('SIGNING_KEY_ROTATION_DAYS', 30, 365),
+  OAUTH_REDIRECT_SCHEMES: z.string().default('cursor,vscode,vscode-insiders,claude'),
+  DCR_RATE_LIMIT_PER_MINUTE: positiveInt('DCR_RATE_LIMIT_PER_MINUTE', 20),
+  DCR_GLOBAL_RATE_LIMIT_PER_MINUTE: positiveInt('DCR_GLOBAL_RATE_LIMIT_PER_MINUTE', 300),
+  SIGNIN_RATE_LIMIT_PER_MINUTE: positiveInt('SIGNIN_RATE_LIMIT_PER_MINUTE', 10),
 });
 
 export type Database = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
@@ -66,6 +73,19 @@ export interface Config {
   apiRateLimitPerMinute: number;
   apiRateLimitPerDay: number;
   fileUrlTtlSeconds: number;
+  /** Whether /signup is open to anyone; off: accounts come from invitations and the CLI. */
+  signupEnabled: boolean;
+  /** Access-token lifetime (S16: at most one hour). */
+  accessTokenTtlSeconds: number;
+  /** How often a new signing key takes over (S21). */
+  signingKeyRotationDays: number;
+  /** Private-use redirect URI schemes allowed without a dot (S3). */
+  oauthRedirectSchemes: string[];
+  /** Dynamic client registrations per source address per minute, and in all (S22). */
+  dcrRateLimitPerMinute: number;
+  dcrGlobalRateLimitPerMinute: number;
+  /** Sign-in attempts per account and per address per minute (S31). */
+  signinRateLimitPerMinute: number;
   /** One line each for development-only defaults in force; printed once at start. */
   warnings: string[];
 }
@@ -134,6 +154,16 @@ function parseTrustProxy(raw: string | undefined): string[] {
   return entries;
 }
 
+function parseSchemes(raw: string): string[] {
+  const schemes = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const scheme of schemes) {
+    if (!/^[a-z][a-z0-9+.-]*$/.test(scheme) || ['http', 'https', 'javascript', 'data', 'file', 'blob', 'vbscript'].includes(scheme)) {
+      throw new ConfigError(`OAUTH_REDIRECT_SCHEMES: "${scheme}" is not an allowed private-use URI scheme`);
+    }
+  }
+  return schemes;
+}
+
 function loadSecret(raw: string | undefined, dataDir: string, warnings: string[]): string {
   if (raw !== undefined && raw !== '') {
     if (raw.length < 32)
@@ -184,6 +214,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
     apiRateLimitPerDay: e.API_RATE_LIMIT_PER_DAY,
     fileUrlTtlSeconds: e.FILE_URL_TTL_SECONDS,
+    signupEnabled: e.SIGNUP_ENABLED,
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    signingKeyRotationDays: e.SIGNING_KEY_ROTATION_DAYS,
+    oauthRedirectSchemes: parseSchemes(e.OAUTH_REDIRECT_SCHEMES),
+    dcrRateLimitPerMinute: e.DCR_RATE_LIMIT_PER_MINUTE,
+    dcrGlobalRateLimitPerMinute: e.DCR_GLOBAL_RATE_LIMIT_PER_MINUTE,
+    signinRateLimitPerMinute: e.SIGNIN_RATE_LIMIT_PER_MINUTE,
     warnings,
   };
   if (config.allowPrivateNetworkFetch)
