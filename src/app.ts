@@ -4,11 +4,21 @@ import { createRestApi } from './http/api/index.ts';
 import { createFilesRoute } from './http/files/route.ts';
 import { accessLog } from './http/middleware/access-log.ts';
 import { renderApiError } from './http/middleware/error-handler.ts';
+import { pageSecurityHeaders } from './http/middleware/security-headers.ts';
+import { sessionMiddleware } from './http/middleware/session.ts';
+import { createAuthorizeRoutes } from './http/oauth/authorize.tsx';
+import { createJwksRoute } from './http/oauth/jwks.ts';
+import { createMetadataRoutes } from './http/oauth/metadata.ts';
+import { createRegisterRoute } from './http/oauth/register.ts';
+import { createTokenRoutes } from './http/oauth/token.ts';
+import { createAuthPages } from './http/pages/auth-pages.tsx';
 import { type Clock, systemClock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
 import type { Deps } from './services/deps.ts';
 import { createDomainVerifier } from './services/domain-verifier.ts';
+import { fetchMetadataDocumentSafely } from './services/oauth/clients.ts';
 import { databaseRateLimiter, memoryRateLimiter, type RateLimiter } from './services/rate-limit.ts';
+import { createKeyManager } from './services/signing-keys.ts';
 import { ping, type Store } from './store/db.ts';
 
 // The composition root: the only file that wires layers together.
@@ -20,6 +30,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Tests replace the outbound domain check; everything else is real. */
   verifyDomain?: Deps['verifyDomain'];
+  /** Tests serve Client ID Metadata Documents without the internet. */
+  fetchMetadataDocument?: Deps['fetchMetadataDocument'];
 }
 
 export interface BuiltApp {
@@ -32,13 +44,13 @@ export interface BuiltApp {
 export function buildApp(options: AppOptions): BuiltApp {
   const clock = options.clock ?? systemClock;
   const verifier = createDomainVerifier({ allowPrivateAddresses: options.config.allowPrivateNetworkFetch });
+  const base = { db: options.store.db, config: options.config, clock, log: options.log };
   const deps: Deps = {
-    db: options.store.db,
+    ...base,
     dialect: options.store.dialect,
-    config: options.config,
-    clock,
-    log: options.log,
     verifyDomain: options.verifyDomain ?? ((host, token) => verifier.verify(host, token)),
+    fetchMetadataDocument: options.fetchMetadataDocument ?? fetchMetadataDocumentSafely,
+    keys: createKeyManager(base),
   };
   // One process owns an SQLite file, so in-memory counters are exact there; PostgreSQL deployments
   // may run many processes, which must share one count.
@@ -61,10 +73,23 @@ export function buildApp(options: AppOptions): BuiltApp {
   app.route('/api/v1', rest.api);
   app.get('/api/docs', (c) => {
     // The page is self-contained: inline styles only, nothing from other origins.
-    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    );
     c.header('X-Content-Type-Options', 'nosniff');
     return c.html(rest.docsPage());
   });
+  // The OAuth 2.1 authorization server and its browser pages.
+  app.route('/', createMetadataRoutes(deps));
+  app.route('/', createJwksRoute(deps.keys));
+  app.route('/', createRegisterRoute(deps, limiter));
+  app.route('/', createTokenRoutes(deps));
+  app.route('/', createAuthPages(deps, limiter));
+  const pageSession = sessionMiddleware(deps);
+  const pageHeaders = pageSecurityHeaders();
+  for (const path of ['/authorize', '/authorize/*']) app.use(path, pageHeaders, pageSession);
+  app.route('/', createAuthorizeRoutes(deps));
   app.route(
     '/',
     createFilesRoute({

@@ -20,7 +20,9 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
     await store.close();
     throw error;
   }
-  const { app } = buildApp({ config, store, log });
+  const { app, deps } = buildApp({ config, store, log });
+  // Creates the first signing key on a new database, so the first token request does not wait.
+  await deps.keys.init();
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
     const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);

@@ -8,6 +8,7 @@ import { createWorkspace } from '../services/workspaces.ts';
 import { migrateToLatest, openStore } from '../store/db.ts';
 import { demoCommands } from './commands-demo.ts';
 import { domainCommands } from './commands-domains.ts';
+import { keyCommands } from './commands-keys.ts';
 import { memberCommands } from './commands-members.ts';
 import { type CliContext, CliError, type Command } from './index.ts';
 
@@ -121,5 +122,5 @@ export const commands: Command[] = [
   ...memberCommands,
   ...domainCommands,
   ...demoCommands,
+  ...keyCommands,
 ];
-

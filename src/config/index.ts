@@ -155,9 +155,15 @@ function parseTrustProxy(raw: string | undefined): string[] {
 }
 
 function parseSchemes(raw: string): string[] {
-  const schemes = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const schemes = raw
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   for (const scheme of schemes) {
-    if (!/^[a-z][a-z0-9+.-]*$/.test(scheme) || ['http', 'https', 'javascript', 'data', 'file', 'blob', 'vbscript'].includes(scheme)) {
+    if (
+      !/^[a-z][a-z0-9+.-]*$/.test(scheme) ||
+      ['http', 'https', 'javascript', 'data', 'file', 'blob', 'vbscript'].includes(scheme)
+    ) {
       throw new ConfigError(`OAUTH_REDIRECT_SCHEMES: "${scheme}" is not an allowed private-use URI scheme`);
     }
   }

@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Dialect } from '../store/db.ts';
 import type { Database } from '../store/schema.ts';
+import type { KeyManager } from './signing-keys.ts';
 
 /** What every service needs; built once in app.ts and passed down. */
 export interface Deps {
@@ -17,4 +18,13 @@ export interface Deps {
     host: string,
     token: string,
   ) => Promise<{ ok: true; method: string } | { ok: false; reason: string }>;
+  /**
+   * Fetches a Client ID Metadata Document (S25: https only, SSRF-guarded, 5 KiB, 5 s, no redirects);
+   * replaceable in tests, which cannot reach the internet.
+   */
+  fetchMetadataDocument: (
+    url: string,
+  ) => Promise<{ status: number; headers: Record<string, string>; body: Buffer }>;
+  /** The access-token signing keys (S21). */
+  keys: KeyManager;
 }

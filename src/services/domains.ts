@@ -82,7 +82,11 @@ export async function verifyDomain(deps: Deps, access: Access, domainId: string)
   if (domain.status === 'verified') return domain;
   const result = await deps.verifyDomain(domain.host, domain.verificationToken);
   if (!result.ok) {
-    throw new ApiError(422, 'DOMAIN_VERIFICATION_FAILED', `${domain.host} could not be verified: ${result.reason}`);
+    throw new ApiError(
+      422,
+      'DOMAIN_VERIFICATION_FAILED',
+      `${domain.host} could not be verified: ${result.reason}`,
+    );
   }
   const now = deps.clock.now();
   if (!(await markDomainVerified(deps.db, domain.id, now))) throw gone();

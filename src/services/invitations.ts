@@ -25,7 +25,8 @@ export const INVITATION_TTL_MS = 7 * DAY_MS;
 const INVITABLE_ROLES = ['admin', 'member'] as const;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{1,63}$/;
 
-const notFound = () => new ApiError(404, 'INVITATION_NOT_FOUND', 'This invitation does not exist or was already used');
+const notFound = () =>
+  new ApiError(404, 'INVITATION_NOT_FOUND', 'This invitation does not exist or was already used');
 
 /**
  * Invites an email address with a role (admin or member; admins and owners may invite). Returns the
@@ -39,7 +40,8 @@ export async function inviteMember(
 ): Promise<{ invitation: Invitation; token: string }> {
   requireCapability(access, 'member.manage', 'Inviting members');
   const email = input.email.trim();
-  if (email.length > 254 || !EMAIL.test(email)) throw validationError('email', 'must be a valid email address');
+  if (email.length > 254 || !EMAIL.test(email))
+    throw validationError('email', 'must be a valid email address');
   if (!(INVITABLE_ROLES as readonly string[]).includes(input.role))
     throw validationError('role', 'must be admin or member (ownership moves only by transfer)');
   const role = input.role as (typeof INVITABLE_ROLES)[number];

@@ -6,15 +6,16 @@ import { findDomain } from '../store/domains.ts';
 import {
   findDefaultProject,
   findLink,
-  findLinkProject,
   insertLink,
   type LinkPatch,
   listWorkspaceLinks,
   softDeleteLink,
   updateLinkRow,
 } from '../store/links.ts';
+import { findWorkspaceProject } from '../store/projects.ts';
 import type { Access } from './access.ts';
 import type { Deps } from './deps.ts';
+import { checkPage } from './paging.ts';
 
 export const LINK_PROVIDER_TYPES: readonly LinkProviderType[] = ['intercom', 'zendesk', 'slack'];
 export const MAX_LINK_TITLE = 200;
@@ -22,8 +23,6 @@ export const MAX_LINK_PROVIDER_ID = 200;
 export const MAX_LINK_PROVIDER_REFERENCE = 500;
 /** `meta` is free JSON, at most this many bytes once serialised (PRODUCT.md §1). */
 export const MAX_LINK_META_BYTES = 10 * 1024;
-/** The most links one page may hold, whatever the surface asks (S38). */
-export const MAX_LINKS_PER_PAGE = 100;
 const MAX_ID = 64;
 
 export interface LinkInput {
@@ -144,10 +143,15 @@ export async function createLink(deps: Deps, access: Access, input: LinkInput): 
       }
       projectId = project.id;
     } else {
-      const project = await findLinkProject(trx, workspaceId, input.projectId);
+      const project = await findWorkspaceProject(trx, workspaceId, input.projectId);
       if (!project) throw new ApiError(404, 'PROJECT_NOT_FOUND', 'No such project in this workspace');
       if (project.deletedAt !== null) {
-        throw new ApiError(410, 'LINK_PROJECT_DELETED', 'projectId: this project has been deleted', 'projectId');
+        throw new ApiError(
+          410,
+          'LINK_PROJECT_DELETED',
+          'projectId: this project has been deleted',
+          'projectId',
+        );
       }
       projectId = project.id;
     }
@@ -189,11 +193,7 @@ export async function listLinks(
     domainId?: string | undefined;
   },
 ): Promise<Page<Link>> {
-  const page = Number.isInteger(query.page) && query.page >= 1 ? query.page : 1;
-  const perPage = Math.min(
-    MAX_LINKS_PER_PAGE,
-    Number.isInteger(query.perPage) && query.perPage >= 1 ? query.perPage : 10,
-  );
+  const { page, perPage } = checkPage({ page: query.page, perPage: query.perPage });
   for (const [field, value] of [
     ['project_id', query.projectId],
     ['created_by', query.createdBy],
@@ -220,7 +220,12 @@ export async function getLink(deps: Deps, access: Access, linkId: string): Promi
 }
 
 /** Updates a link's title, reuse, provider fields or meta (any member); an empty patch is a 400. */
-export async function updateLink(deps: Deps, access: Access, linkId: string, patch: LinkUpdate): Promise<Link> {
+export async function updateLink(
+  deps: Deps,
+  access: Access,
+  linkId: string,
+  patch: LinkUpdate,
+): Promise<Link> {
   const changes: LinkPatch = {};
   if (patch.title !== undefined) changes.title = optionalText('title', patch.title, MAX_LINK_TITLE);
   if (patch.reusable !== undefined) changes.reusable = reusable(patch.reusable);

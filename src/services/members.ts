@@ -17,7 +17,8 @@ import { moveOwnership } from './workspace-admin.ts';
 
 /** Checks a role name from outside (CLI, forms, tools). */
 export function checkRole(role: string, field = 'role'): Role {
-  if (!(ROLES as readonly string[]).includes(role)) throw validationError(field, 'must be owner, admin or member');
+  if (!(ROLES as readonly string[]).includes(role))
+    throw validationError(field, 'must be owner, admin or member');
   return role as Role;
 }
 
@@ -32,7 +33,8 @@ export async function listMembers(deps: Deps, access: Access, page: PageRequest)
 /** One active member; a removed one or another workspace's id is MEMBER_NOT_FOUND. */
 export async function getMember(deps: Deps, access: Access, memberId: string): Promise<Member> {
   requireCapability(access, 'workspace.read', 'Reading a member');
-  const member = memberId.length <= 64 ? await findActiveMember(deps.db, access.workspace.id, memberId) : undefined;
+  const member =
+    memberId.length <= 64 ? await findActiveMember(deps.db, access.workspace.id, memberId) : undefined;
   if (!member) throw new ApiError(404, 'MEMBER_NOT_FOUND', 'No such member in this workspace');
   return member;
 }
@@ -45,7 +47,11 @@ function refuseManage(access: Access, target: Member, newRole?: Role): ApiError 
       "The owner's membership cannot be changed or removed; the owner can transfer ownership instead",
     );
   if (newRole === 'owner')
-    return new ApiError(403, 'FORBIDDEN', 'Only the owner can make someone the owner, by transferring ownership');
+    return new ApiError(
+      403,
+      'FORBIDDEN',
+      'Only the owner can make someone the owner, by transferring ownership',
+    );
   return new ApiError(
     403,
     'FORBIDDEN',
@@ -63,9 +69,11 @@ export async function changeMemberRole(
   requireCapability(access, 'member.manage', 'Changing roles');
   const newRole = checkRole(role);
   return deps.db.transaction().execute(async (trx) => {
-    const target = memberId.length <= 64 ? await findActiveMember(trx, access.workspace.id, memberId) : undefined;
+    const target =
+      memberId.length <= 64 ? await findActiveMember(trx, access.workspace.id, memberId) : undefined;
     if (!target) throw new ApiError(404, 'MEMBER_NOT_FOUND', 'No such member in this workspace');
-    if (!canManageMember(access.member.role, target.role, newRole)) throw refuseManage(access, target, newRole);
+    if (!canManageMember(access.member.role, target.role, newRole))
+      throw refuseManage(access, target, newRole);
     if (!(await setMemberRole(trx, target.id, newRole)))
       throw new ApiError(404, 'MEMBER_NOT_FOUND', 'No such member in this workspace');
     return { ...target, role: newRole };
@@ -78,7 +86,8 @@ export async function changeMemberRole(
  */
 export async function removeMember(deps: Deps, access: Access, memberId: string): Promise<void> {
   requireCapability(access, 'member.manage', 'Removing members');
-  const target = memberId.length <= 64 ? await findActiveMember(deps.db, access.workspace.id, memberId) : undefined;
+  const target =
+    memberId.length <= 64 ? await findActiveMember(deps.db, access.workspace.id, memberId) : undefined;
   if (!target) throw new ApiError(404, 'MEMBER_NOT_FOUND', 'No such member in this workspace');
   if (!canManageMember(access.member.role, target.role)) throw refuseManage(access, target);
   if (!(await removeMemberRow(deps.db, target.id, deps.clock.now())))

@@ -1,7 +1,12 @@
 import { ApiError, validationError } from '../domain/errors.ts';
 import type { Page, Project } from '../domain/types.ts';
 import { newId } from '../lib/ids.ts';
-import { findWorkspaceProject, listLiveProjects, softDeleteProject, updateProjectRow } from '../store/projects.ts';
+import {
+  findWorkspaceProject,
+  listLiveProjects,
+  softDeleteProject,
+  updateProjectRow,
+} from '../store/projects.ts';
 import { insertProject } from '../store/workspaces.ts';
 import { type Access, requireCapability } from './access.ts';
 import type { Deps } from './deps.ts';
@@ -13,7 +18,8 @@ export const MAX_RETENTION_DAYS = 3650;
 export function checkProjectTitle(title: unknown): string {
   if (typeof title !== 'string') throw validationError('title', 'must be a string');
   const trimmed = title.trim();
-  if (trimmed.length < 1 || trimmed.length > 100) throw validationError('title', 'must be 1 to 100 characters');
+  if (trimmed.length < 1 || trimmed.length > 100)
+    throw validationError('title', 'must be 1 to 100 characters');
   return trimmed;
 }
 

@@ -38,7 +38,11 @@ export const MAX_EXPIRY_AHEAD_MS = 365 * DAY_MS;
 export const MAX_META_JSON_BYTES = 64 * 1024;
 export const MAX_NOTES_LENGTH = 5_000;
 
-/** One resource of a new recording: its bytes, or (demo data) a file already stored and shared. */
+/**
+ * One resource of a new recording: its bytes, or a file already stored below DATA_DIR/files and
+ * shared between recordings (the demo's video). `sharedPath` is for trusted callers only: it must
+ * never come from request input.
+ */
 export type NewResource = {
   kind: ResourceKind;
   contentType: string;
@@ -155,75 +159,98 @@ function singleUseConflict(): ApiError {
  * Creates a recording for a link with its resource files. The link's workspace, project and creator
  * are copied (the link's creator owns the recording); `expiresAt` follows the project's retention.
  * A single-use link takes one recording (409 CONFLICT after that, deleted recordings included).
- * Files are written first and the rows committed after, so a committed recording always has its
- * files; a failure after the write removes them again.
  */
 export async function createRecording(deps: Deps, input: NewRecording): Promise<Recording> {
-  checkRecordingInput(input);
-  // A cheap look before writing possibly large files; the transaction below checks again under lock.
-  const early = checkLink(await findLinkForRecording(deps.db, input.linkId));
-  if (!early.reusable && (await countLinkRecordings(deps.db, early.id)) > 0) throw singleUseConflict();
-
-  const now = deps.clock.now();
-  const createdAt = input.createdAt ?? now;
-  const id = newId('rec', createdAt);
-  const dataDir = deps.config.dataDir;
-  const resourceRows: RecordingResourcesTable[] = [];
-  try {
-    for (const resource of input.resources) {
-      let stored: { storagePath: string; size: number };
-      if ('data' in resource) {
-        stored = await writeResourceFile(dataDir, id, resource.kind, resource.contentType, resource.data, {
-          durable: input.durable ?? true,
-        });
-      } else {
-        const size = await storedFileSize(dataDir, resource.sharedPath);
-        if (size === undefined) throw new Error(`shared file ${resource.sharedPath} does not exist`);
-        stored = { storagePath: resource.sharedPath, size };
-      }
-      resourceRows.push({
-        recording_id: id,
-        kind: resource.kind,
-        storage_path: stored.storagePath,
-        content_type: resource.contentType,
-        size: stored.size,
-        duration_ms: resource.durationMs ?? null,
-        created_at: createdAt,
-      });
-    }
-    await deps.db.transaction().execute(async (trx) => {
-      await lockLink(trx, input.linkId);
-      const link = checkLink(await findLinkForRecording(trx, input.linkId));
-      if (!link.reusable && (await countLinkRecordings(trx, link.id)) > 0) throw singleUseConflict();
-      await insertRecording(trx, {
-        id,
-        workspace_id: link.workspaceId,
-        project_id: link.projectId,
-        link_id: link.id,
-        creator_member_id: link.creatorMemberId,
-        status: input.status ?? 'ready',
-        duration_ms: input.durationMs,
-        started_at: input.startedAt,
-        system_meta: JSON.stringify(input.systemMeta),
-        custom_meta: JSON.stringify(input.customMeta),
-        notes: input.notes,
-        expires_at:
-          link.projectRetentionDays === null ? null : createdAt + link.projectRetentionDays * DAY_MS,
-        created_at: createdAt,
-        updated_at: createdAt,
-        deleted_at: null,
-      });
-      await insertResources(trx, resourceRows);
-    });
-  } catch (error) {
-    await deleteRecordingFiles(dataDir, id).catch((cleanup: unknown) =>
-      deps.log.warn({ err: cleanup, recordingId: id }, 'could not remove files of a failed recording'),
-    );
-    throw error;
-  }
-  const created = await findRecording(deps.db, id);
+  const [id] = await createRecordings(deps, [input]);
+  const created = id === undefined ? undefined : await findRecording(deps.db, id);
   if (!created) throw new Error(`recording ${id} vanished after insert`);
   return created;
+}
+
+interface PreparedRecording {
+  id: string;
+  input: NewRecording;
+  createdAt: number;
+  resourceRows: RecordingResourcesTable[];
+}
+
+/**
+ * Creates several recordings in one transaction, all or none, and returns their ids in order (the
+ * rules are createRecording's). Files are written first and the rows committed after, so a
+ * committed recording always has its files; a failure removes the files written so far. One
+ * commit for many recordings is what makes a large demo fast.
+ */
+export async function createRecordings(deps: Deps, inputs: NewRecording[]): Promise<string[]> {
+  for (const input of inputs) checkRecordingInput(input);
+  const dataDir = deps.config.dataDir;
+  const prepared: PreparedRecording[] = [];
+  try {
+    for (const input of inputs) {
+      // A cheap look before writing possibly large files; the transaction checks again under lock.
+      const early = checkLink(await findLinkForRecording(deps.db, input.linkId));
+      if (!early.reusable && (await countLinkRecordings(deps.db, early.id)) > 0) throw singleUseConflict();
+      const createdAt = input.createdAt ?? deps.clock.now();
+      const id = newId('rec', createdAt);
+      const item: PreparedRecording = { id, input, createdAt, resourceRows: [] };
+      prepared.push(item);
+      for (const resource of input.resources) {
+        let stored: { storagePath: string; size: number };
+        if ('data' in resource) {
+          stored = await writeResourceFile(dataDir, id, resource.kind, resource.contentType, resource.data, {
+            durable: input.durable ?? true,
+          });
+        } else {
+          const size = await storedFileSize(dataDir, resource.sharedPath);
+          if (size === undefined) throw new Error(`shared file ${resource.sharedPath} does not exist`);
+          stored = { storagePath: resource.sharedPath, size };
+        }
+        item.resourceRows.push({
+          recording_id: id,
+          kind: resource.kind,
+          storage_path: stored.storagePath,
+          content_type: resource.contentType,
+          size: stored.size,
+          duration_ms: resource.durationMs ?? null,
+          created_at: createdAt,
+        });
+      }
+    }
+    await deps.db.transaction().execute(async (trx) => {
+      for (const { id, input, createdAt, resourceRows } of prepared) {
+        await lockLink(trx, input.linkId);
+        const link = checkLink(await findLinkForRecording(trx, input.linkId));
+        // Counted inside the transaction, so an earlier item of the same batch counts too.
+        if (!link.reusable && (await countLinkRecordings(trx, link.id)) > 0) throw singleUseConflict();
+        await insertRecording(trx, {
+          id,
+          workspace_id: link.workspaceId,
+          project_id: link.projectId,
+          link_id: link.id,
+          creator_member_id: link.creatorMemberId,
+          status: input.status ?? 'ready',
+          duration_ms: input.durationMs,
+          started_at: input.startedAt,
+          system_meta: JSON.stringify(input.systemMeta),
+          custom_meta: JSON.stringify(input.customMeta),
+          notes: input.notes,
+          expires_at:
+            link.projectRetentionDays === null ? null : createdAt + link.projectRetentionDays * DAY_MS,
+          created_at: createdAt,
+          updated_at: createdAt,
+          deleted_at: null,
+        });
+        await insertResources(trx, resourceRows);
+      }
+    });
+  } catch (error) {
+    for (const { id } of prepared) {
+      await deleteRecordingFiles(dataDir, id).catch((cleanup: unknown) =>
+        deps.log.warn({ err: cleanup, recordingId: id }, 'could not remove files of a failed recording'),
+      );
+    }
+    throw error;
+  }
+  return prepared.map((p) => p.id);
 }
 
 /**

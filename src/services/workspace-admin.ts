@@ -98,7 +98,8 @@ export async function moveOwnership(
 export async function transferOwnership(deps: Deps, access: Access, toMemberId: string): Promise<Member> {
   requireCapability(access, 'workspace.transfer', 'Transferring ownership');
   return deps.db.transaction().execute(async (trx) => {
-    const recipient = toMemberId.length <= 64 ? await findActiveMember(trx, access.workspace.id, toMemberId) : undefined;
+    const recipient =
+      toMemberId.length <= 64 ? await findActiveMember(trx, access.workspace.id, toMemberId) : undefined;
     if (!recipient) throw new ApiError(404, 'MEMBER_NOT_FOUND', 'No such member in this workspace');
     if (recipient.id === access.member.id)
       throw new ApiError(400, 'VALIDATION_FAILED', 'memberId: you already own this workspace', 'memberId');

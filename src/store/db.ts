@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import type { Database as DatabaseSetting } from '../config/index.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -59,7 +67,11 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   // On PostgreSQL, keep Kysely's bookkeeping tables in the schema we migrate (the search_path's
   // first), so databases that hold several Userplane schemas do not see each other's.
   const schema = await currentSchema(db);
-  const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {

@@ -45,7 +45,11 @@ export async function findInvitationByTokenHash(db: Db, tokenHash: string): Prom
 }
 
 /** Invitations of a workspace not accepted, revoked or expired at `now`, newest first. */
-export async function listPendingInvitations(db: Db, workspaceId: string, now: number): Promise<Invitation[]> {
+export async function listPendingInvitations(
+  db: Db,
+  workspaceId: string,
+  now: number,
+): Promise<Invitation[]> {
   const rows = await db
     .selectFrom('invitations')
     .selectAll()

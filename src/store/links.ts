@@ -116,7 +116,12 @@ export async function listWorkspaceLinks(
     count = count.where('l.domain_id', '=', filter.domainId);
   }
   const [rows, total] = await Promise.all([
-    items.orderBy('l.created_at', 'desc').orderBy('l.id', 'desc').limit(page.limit).offset(page.offset).execute(),
+    items
+      .orderBy('l.created_at', 'desc')
+      .orderBy('l.id', 'desc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
     count.executeTakeFirstOrThrow(),
   ]);
   return { items: rows.map(toLink), total: Number(total.n) };
@@ -160,21 +165,6 @@ export async function softDeleteLink(db: Db, linkId: string, now: number): Promi
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
-}
-
-/** A project of the workspace by id (deleted or not), for attaching a new link to it. */
-export async function findLinkProject(
-  db: Db,
-  workspaceId: string,
-  projectId: string,
-): Promise<Project | undefined> {
-  const row = await db
-    .selectFrom('projects')
-    .selectAll()
-    .where('id', '=', projectId)
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirst();
-  return row && toProject(row);
 }
 
 /** The workspace's live default project, where a link without a project goes. */

@@ -62,7 +62,11 @@ export async function listActiveMembers(
 }
 
 /** One active member of the workspace by member id (another workspace's id finds nothing). */
-export async function findActiveMember(db: Db, workspaceId: string, memberId: string): Promise<Member | undefined> {
+export async function findActiveMember(
+  db: Db,
+  workspaceId: string,
+  memberId: string,
+): Promise<Member | undefined> {
   const row = await activeMembers(db, workspaceId)
     .select(MEMBER_COLUMNS)
     .where('m.id', '=', memberId)

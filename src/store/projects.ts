@@ -8,7 +8,10 @@ export async function listLiveProjects(
   workspaceId: string,
   page: { page: number; perPage: number },
 ): Promise<{ items: Project[]; total: number }> {
-  const live = db.selectFrom('projects').where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null);
+  const live = db
+    .selectFrom('projects')
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null);
   const count = await live.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const rows = await live
     .selectAll()

@@ -242,6 +242,8 @@ export interface OAuthPendingAuthorizationsTable {
   client_id: string;
   /** JSON: the validated authorization request. */
   params: string;
+  decision: 'allow' | 'deny' | null;
+  user_id: string | null;
   created_at: number;
   expires_at: number;
   completed_at: number | null;

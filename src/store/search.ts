@@ -76,7 +76,12 @@ function ranking(columns: Expression<string | null>[], term: string) {
 const matchOf = (rank: number | string): SearchMatch => MATCHES[Number(rank)] ?? 'substring';
 
 /** Live links whose title, provider reference or id contains the term, best matches first. */
-export async function searchLinks(db: Db, workspaceId: string, term: string, limit: number): Promise<LinkHit[]> {
+export async function searchLinks(
+  db: Db,
+  workspaceId: string,
+  term: string,
+  limit: number,
+): Promise<LinkHit[]> {
   const { where, rank } = ranking([sql.ref('title'), sql.ref('provider_reference'), sql.ref('id')], term);
   const rows = await db
     .selectFrom('links')

@@ -175,7 +175,12 @@ export async function listUserWorkspaces(
 }
 
 /** Sets a workspace's name; false when it is deleted (or unknown). */
-export async function renameWorkspaceRow(db: Db, workspaceId: string, name: string, now: number): Promise<boolean> {
+export async function renameWorkspaceRow(
+  db: Db,
+  workspaceId: string,
+  name: string,
+  now: number,
+): Promise<boolean> {
   const result = await db
     .updateTable('workspaces')
     .set({ name, updated_at: now })

@@ -102,7 +102,9 @@ export async function insertProjectRow(
 }
 
 /** Every resource kind with real or realistic bytes; pass `only` to capture fewer. */
-export function sampleResources(only: ResourceKind[] = ['video', 'thumbnail', 'console-log', 'network-log', 'action']) {
+export function sampleResources(
+  only: ResourceKind[] = ['video', 'thumbnail', 'console-log', 'network-log', 'action'],
+) {
   const all: Record<ResourceKind, NewResource> = {
     video: { kind: 'video', contentType: 'video/webm', data: DEMO_VIDEO, durationMs: 15_000 },
     thumbnail: { kind: 'thumbnail', contentType: 'image/png', data: DEMO_THUMBNAIL },
@@ -114,7 +116,9 @@ export function sampleResources(only: ResourceKind[] = ['video', 'thumbnail', 'c
     'network-log': {
       kind: 'network-log',
       contentType: 'application/json',
-      data: JSON.stringify([{ ts: 5, method: 'GET', url: 'https://app.example.com/api', status: 500, durationMs: 9 }]),
+      data: JSON.stringify([
+        { ts: 5, method: 'GET', url: 'https://app.example.com/api', status: 500, durationMs: 9 },
+      ]),
     },
     action: {
       kind: 'action',

@@ -13,9 +13,14 @@ import { testDialect, testPostgresUrl } from '../helpers/test-app.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/userplane.js');
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -41,8 +46,12 @@ function freePort(): Promise<number> {
 describe(`the userplane CLI [${testDialect}]`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'userplane-cli-'));
   const schema = `cli_${Date.now().toString(36)}`;
-  const env: Record<string, string> = { DATA_DIR: dataDir, USERPLANE_SECRET: 'cli-secret-cli-secret-cli-secret-0123456789' };
-  if (testDialect === 'postgres') env.DATABASE_URL = `${testPostgresUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const env: Record<string, string> = {
+    DATA_DIR: dataDir,
+    USERPLANE_SECRET: 'cli-secret-cli-secret-cli-secret-0123456789',
+  };
+  if (testDialect === 'postgres')
+    env.DATABASE_URL = `${testPostgresUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   let server: ChildProcess | undefined;
 
   beforeAll(async () => {
@@ -69,7 +78,10 @@ describe(`the userplane CLI [${testDialect}]`, () => {
     expect(migrated.stdout).toMatch(/applied: 0001_foundation|up to date/);
     expect((await run(['migrate'], env)).stdout).toMatch(/up to date/);
 
-    const user = await run(['user', 'create', '--email', 'Ops@Example.com', '--password', 'long enough pw', '--name', 'Ops'], env);
+    const user = await run(
+      ['user', 'create', '--email', 'Ops@Example.com', '--password', 'long enough pw', '--name', 'Ops'],
+      env,
+    );
     expect(user.code).toBe(0);
     expect(user.stdout.trim()).toMatch(/^usr_[0-9a-z]{26}$/);
 
@@ -77,14 +89,20 @@ describe(`the userplane CLI [${testDialect}]`, () => {
     expect(ws.code).toBe(0);
     expect(ws.stdout.trim()).toMatch(/^ws_[0-9a-z]{26}$/);
 
-    const key = await run(['key', 'create', '--email', 'ops@example.com', '--name', 'cli', '--expires', '30d'], env);
+    const key = await run(
+      ['key', 'create', '--email', 'ops@example.com', '--name', 'cli', '--expires', '30d'],
+      env,
+    );
     expect(key.code).toBe(0);
     expect(key.stdout.trim()).toMatch(/^uspl_[A-Za-z0-9_-]{43}$/);
     env.TEST_KEY = key.stdout.trim();
   }, 60_000);
 
   it('fails with a message on stderr and a non-zero exit', async () => {
-    const dup = await run(['user', 'create', '--email', 'ops@example.com', '--password', 'long enough pw'], env);
+    const dup = await run(
+      ['user', 'create', '--email', 'ops@example.com', '--password', 'long enough pw'],
+      env,
+    );
     expect(dup.code).not.toBe(0);
     expect(dup.stderr).toMatch(/already exists/);
     expect(dup.stdout).toBe('');
@@ -112,17 +130,22 @@ describe(`the userplane CLI [${testDialect}]`, () => {
 
   it('serve migrates, listens, answers /readyz and the REST API with the key', async () => {
     const port = await freePort();
-    server = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' } });
+    server = spawn(process.execPath, [BIN, 'serve'], {
+      env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' },
+    });
     let output = '';
     server.stdout?.on('data', (d) => {
       output += d;
     });
     const deadline = Date.now() + 20_000;
-    while (!output.includes('running at') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!output.includes('running at') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     expect(output).toContain(`Userplane is running at http://localhost:${port}`);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(await ready.json()).toEqual({ status: 'ready', database: testDialect });
-    const me = await fetch(`http://127.0.0.1:${port}/api/v1/public/me`, { headers: { authorization: `Bearer ${env.TEST_KEY}` } });
+    const me = await fetch(`http://127.0.0.1:${port}/api/v1/public/me`, {
+      headers: { authorization: `Bearer ${env.TEST_KEY}` },
+    });
     expect(me.status).toBe(200);
     expect((await me.json()).data.user.email).toBe('Ops@Example.com');
     const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));

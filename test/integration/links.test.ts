@@ -65,8 +65,15 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
         creator: { workspaceMemberId: team.memberIds.member, name: 'member' },
         domain: { domainId: domain.id, url: domain.host, status: 'verified' },
       });
-      const row = await t.store.db.selectFrom('links').selectAll().where('id', '=', data.linkId).executeTakeFirst();
-      expect(row).toMatchObject({ workspace_id: team.workspace.id, creator_member_id: team.memberIds.member });
+      const row = await t.store.db
+        .selectFrom('links')
+        .selectAll()
+        .where('id', '=', data.linkId)
+        .executeTakeFirst();
+      expect(row).toMatchObject({
+        workspace_id: team.workspace.id,
+        creator_member_id: team.memberIds.member,
+      });
     });
 
     it('lets the owner and the admin create too, into a chosen project, reusable', async () => {
@@ -233,7 +240,11 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
         expect(res.status).toBe(404);
         expect((await res.json()).error).toBe('LINK_NOT_FOUND');
       }
-      const row = await t.store.db.selectFrom('links').selectAll().where('id', '=', foreign.id).executeTakeFirst();
+      const row = await t.store.db
+        .selectFrom('links')
+        .selectAll()
+        .where('id', '=', foreign.id)
+        .executeTakeFirst();
       expect(row).toMatchObject({ title: 'Help with checkout', deleted_at: null });
     });
   });
@@ -272,7 +283,13 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
 
       const last = await (await list(fresh.member, '?page=2&per_page=20')).json();
       expect(last.data.links.map((l: { linkId: string }) => l.linkId)).toEqual(ids.slice(0, 3).reverse());
-      expect(last.data.pagination).toEqual({ page: 2, perPage: 20, total: 23, totalPages: 2, hasMore: false });
+      expect(last.data.pagination).toEqual({
+        page: 2,
+        perPage: 20,
+        total: 23,
+        totalPages: 2,
+        hasMore: false,
+      });
 
       for (const query of ['?per_page=21', '?per_page=0', '?page=0', '?page=abc']) {
         const bad = await list(fresh.member, query);
@@ -287,15 +304,18 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
     it('filters by project_id, created_by and domain_id', async () => {
       const byDomain = await (await list(fresh.admin, `?domain_id=${d2.id}&per_page=20`)).json();
       expect(byDomain.data.pagination.total).toBe(5);
-      expect(byDomain.data.links.every((l: { domain: { domainId: string } }) => l.domain.domainId === d2.id)).toBe(
-        true,
-      );
+      expect(
+        byDomain.data.links.every((l: { domain: { domainId: string } }) => l.domain.domainId === d2.id),
+      ).toBe(true);
 
-      const byCreator = await (await list(fresh.owner, `?created_by=${fresh.memberIds.member}&per_page=20`)).json();
+      const byCreator = await (
+        await list(fresh.owner, `?created_by=${fresh.memberIds.member}&per_page=20`)
+      ).json();
       expect(byCreator.data.pagination.total).toBe(11);
       expect(
         byCreator.data.links.every(
-          (l: { creator: { workspaceMemberId: string } }) => l.creator.workspaceMemberId === fresh.memberIds.member,
+          (l: { creator: { workspaceMemberId: string } }) =>
+            l.creator.workspaceMemberId === fresh.memberIds.member,
         ),
       ).toBe(true);
 
@@ -306,7 +326,9 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
         links: [],
         pagination: { page: 1, perPage: 10, total: 0, totalPages: 0, hasMore: false },
       });
-      const combined = await (await list(fresh.member, `?domain_id=${d2.id}&created_by=${fresh.memberIds.owner}`)).json();
+      const combined = await (
+        await list(fresh.member, `?domain_id=${d2.id}&created_by=${fresh.memberIds.owner}`)
+      ).json();
       expect(combined.data.pagination.total).toBe(3);
     });
 
@@ -375,7 +397,10 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
       });
 
       // A partial update leaves the other fields alone; null clears a field.
-      const partial = await t.request(`${base}/${made.id}`, json('PUT', team.admin, { linkProviderType: null }));
+      const partial = await t.request(
+        `${base}/${made.id}`,
+        json('PUT', team.admin, { linkProviderType: null }),
+      );
       expect(partial.status).toBe(200);
       const after = (await partial.json()).data;
       expect(after).toMatchObject({ linkTitle: 'Renamed', linkProviderType: null, linkProviderId: 'zd-1' });
@@ -413,7 +438,10 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
       const gone = await t.request(`${base}/${made.id}`, json('PUT', team.member, { linkTitle: 'late' }));
       expect(gone.status).toBe(410);
       expect((await gone.json()).error).toBe('LINK_GONE');
-      const unknown = await t.request(`${base}/${newId('lnk')}`, json('PUT', team.member, { linkTitle: 'x' }));
+      const unknown = await t.request(
+        `${base}/${newId('lnk')}`,
+        json('PUT', team.member, { linkTitle: 'x' }),
+      );
       expect(unknown.status).toBe(404);
       expect((await unknown.json()).error).toBe('LINK_NOT_FOUND');
     });
@@ -449,7 +477,11 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
         expect(again.status).toBe(410);
         expect((await again.json()).error).toBe('LINK_GONE');
       }
-      const row = await t.store.db.selectFrom('links').selectAll().where('id', '=', mine.id).executeTakeFirst();
+      const row = await t.store.db
+        .selectFrom('links')
+        .selectAll()
+        .where('id', '=', mine.id)
+        .executeTakeFirst();
       expect(row?.deleted_at).toBe(clock.now());
       const unknown = await t.request(`${base}/${newId('lnk')}`, json('DELETE', team.owner));
       expect(unknown.status).toBe(404);
@@ -460,7 +492,11 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
       const ownerOfDemoted = await accessOf(t.deps, demoted.owner, demoted.workspace.id);
       const made = await link(t.deps, ownerOfDemoted);
       const path = `/api/v1/public/workspace/${demoted.workspace.id}/links/${made.id}`;
-      await t.store.db.updateTable('members').set({ role: 'member' }).where('id', '=', demoted.memberIds.admin!).execute();
+      await t.store.db
+        .updateTable('members')
+        .set({ role: 'member' })
+        .where('id', '=', demoted.memberIds.admin!)
+        .execute();
       const refused = await t.request(path, json('DELETE', demoted.admin));
       expect(refused.status).toBe(403);
       expect((await refused.json()).error).toBe('LINK_DELETE_FORBIDDEN');
@@ -481,7 +517,10 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
   it('publishes the link routes in the OpenAPI document', async () => {
     const doc = await (await t.request('/api/v1/openapi.json')).json();
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/public/workspace/{workspaceId}/links', '/public/workspace/{workspaceId}/links/{linkId}']),
+      expect.arrayContaining([
+        '/public/workspace/{workspaceId}/links',
+        '/public/workspace/{workspaceId}/links/{linkId}',
+      ]),
     );
     expect(Object.keys(doc.paths['/public/workspace/{workspaceId}/links/{linkId}'])).toEqual(
       expect.arrayContaining(['get', 'put', 'delete']),

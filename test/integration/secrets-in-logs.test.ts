@@ -20,7 +20,11 @@ describe(`secrets never reach the logs (S37) [${testDialect}]`, () => {
       },
     });
     // The same store, a logger at trace level that records every line.
-    const config = loadConfig({ DATA_DIR: t.config.dataDir, USERPLANE_SECRET: t.config.secret, LOG_LEVEL: 'trace' });
+    const config = loadConfig({
+      DATA_DIR: t.config.dataDir,
+      USERPLANE_SECRET: t.config.secret,
+      LOG_LEVEL: 'trace',
+    });
     const { app } = buildApp({ config, store: t.store, log: pino({ level: 'trace' }, sink) });
     request = async (path, init) => app.request(path, init);
   });
@@ -29,8 +33,12 @@ describe(`secrets never reach the logs (S37) [${testDialect}]`, () => {
   it('API keys used, created and rotated do not appear in any log line', async () => {
     const team = await teamWorkspace(t.deps);
     await request('/api/v1/public/me', { headers: team.owner.headers });
-    const created = await (await request('/api/v1/public/api-keys', json('POST', team.owner, { name: 'x' }))).json();
-    const rotated = await (await request(`/api/v1/public/api-keys/${created.data.keyId}/rotate`, json('POST', team.owner))).json();
+    const created = await (
+      await request('/api/v1/public/api-keys', json('POST', team.owner, { name: 'x' }))
+    ).json();
+    const rotated = await (
+      await request(`/api/v1/public/api-keys/${created.data.keyId}/rotate`, json('POST', team.owner))
+    ).json();
     await request('/api/v1/public/me', { headers: { authorization: `Bearer ${created.data.key}` } });
     await request('/files/rec_x/video.webm?exp=99999999999&sig=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     const all = lines.join('');

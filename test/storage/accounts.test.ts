@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeClock } from '../../src/lib/clock.ts';
 import { sha256Hex } from '../../src/lib/crypto.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { databaseRateLimiter, memoryRateLimiter } from '../../src/services/rate-limit.ts';
 import { createUser } from '../../src/services/users.ts';
-import { countLiveApiKeys, findApiKeyByHash, insertApiKey, revokeApiKey, touchApiKey } from '../../src/store/api-keys.ts';
+import {
+  countLiveApiKeys,
+  findApiKeyByHash,
+  insertApiKey,
+  revokeApiKey,
+  touchApiKey,
+} from '../../src/store/api-keys.ts';
 import { countUsers, findUserByEmail } from '../../src/store/users.ts';
-import { fakeClock } from '../../src/lib/clock.ts';
 import { createTestApp, type TestApp, testDialect } from '../helpers/test-app.ts';
 
 describe(`users, API keys and rate-limit counters in storage [${testDialect}]`, () => {

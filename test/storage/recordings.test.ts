@@ -39,33 +39,56 @@ interface Fixture {
 
 async function seed(store: Store): Promise<Fixture> {
   const db = store.db;
-  const userId = newId('usr', T0);
-  await db
-    .insertInto('users')
-    .values({
-      id: userId,
-      email: 'store@example.com',
-      email_normalized: 'store@example.com',
-      name: 'Store Test',
-      password_hash: null,
-      email_verified: 0,
-      image: null,
-      created_at: T0,
-      updated_at: T0,
-    })
-    .execute();
+  // Three people, each a member of both workspaces and the creator of one link in each.
+  const userIds: string[] = [];
+  for (let u = 0; u < 3; u++) {
+    const userId = newId('usr', T0);
+    userIds.push(userId);
+    await db
+      .insertInto('users')
+      .values({
+        id: userId,
+        email: `store${u}@example.com`,
+        email_normalized: `store${u}@example.com`,
+        name: `Store Test ${u}`,
+        password_hash: null,
+        email_verified: 0,
+        image: null,
+        created_at: T0,
+        updated_at: T0,
+      })
+      .execute();
+  }
   const fixture: Fixture = { workspaceId: '', otherWorkspaceId: '', projects: [], links: [], members: [] };
   for (const label of ['main', 'other']) {
     const ws = newId('ws', T0);
     await db
       .insertInto('workspaces')
-      .values({ id: ws, name: label, owner_user_id: userId, created_at: T0, updated_at: T0, deleted_at: null })
+      .values({
+        id: ws,
+        name: label,
+        owner_user_id: userIds[0]!,
+        created_at: T0,
+        updated_at: T0,
+        deleted_at: null,
+      })
       .execute();
-    const member = newId('mem', T0);
-    await db
-      .insertInto('members')
-      .values({ id: member, workspace_id: ws, user_id: userId, role: 'owner', joined_at: T0, removed_at: null })
-      .execute();
+    const members: string[] = [];
+    for (let u = 0; u < 3; u++) {
+      const member = newId('mem', T0);
+      members.push(member);
+      await db
+        .insertInto('members')
+        .values({
+          id: member,
+          workspace_id: ws,
+          user_id: userIds[u]!,
+          role: u === 0 ? 'owner' : 'member',
+          joined_at: T0,
+          removed_at: null,
+        })
+        .execute();
+    }
     const domain = newId('dom', T0);
     await db
       .insertInto('domains')
@@ -104,7 +127,7 @@ async function seed(store: Store): Promise<Fixture> {
           workspace_id: ws,
           project_id: project,
           domain_id: domain,
-          creator_member_id: member,
+          creator_member_id: members[p]!,
           title: `Link ${p}`,
           type: 'file',
           reusable: p === 1 ? 0 : 1,
@@ -120,7 +143,7 @@ async function seed(store: Store): Promise<Fixture> {
       if (label === 'main') {
         fixture.projects.push(project);
         fixture.links.push(link);
-        fixture.members.push(member);
+        fixture.members.push(members[p]!);
       }
     }
     if (label === 'main') fixture.workspaceId = ws;
@@ -230,7 +253,7 @@ describe(`recordings repository [${testDialect}]`, () => {
       link: { id: f.links[0], title: 'Link 0' },
       project: { id: f.projects[0], title: 'P0' },
       domain: { host: 'main.example.com', status: 'verified' },
-      creator: { memberId: f.members[0], name: 'Store Test' },
+      creator: { memberId: f.members[0], name: 'Store Test 0' },
     });
     expect(await findRecording(store.db, 'rec_nope')).toBeUndefined();
     const ids = [rows[2]!.id, rows[0]!.id, 'rec_missing', rows[1]!.id];
@@ -302,16 +325,21 @@ describe(`recordings repository [${testDialect}]`, () => {
   // backwards and stops after one page, with no sort of the matching rows.
   describe('list query plans use the partial indexes without a sort', () => {
     it.each([
-      ['no filter', {}, 'recordings_live_newest'],
-      ['project_id', { projectId: 'p' }, 'recordings_live_by_project_id'],
-      ['link_id', { linkId: 'l' }, 'recordings_live_by_link_id'],
-      ['created_by', { createdBy: 'm' }, 'recordings_live_by_creator_member_id'],
-    ] as const)('%s → %s', async (_name, extra, index) => {
+      ['no filter', 'recordings_live_newest', {}],
+      ['project_id', 'recordings_live_by_project_id', { projectId: 'p' }],
+      ['link_id', 'recordings_live_by_link_id', { linkId: 'l' }],
+      ['created_by', 'recordings_live_by_creator_member_id', { createdBy: 'm' }],
+    ] as const)('%s → %s', async (_name, index, extra) => {
       const values: Partial<RecordingFilter> = {};
       if ('projectId' in extra) values.projectId = f.projects[1]!;
       if ('linkId' in extra) values.linkId = f.links[1]!;
       if ('createdBy' in extra) values.createdBy = f.members[1]!;
-      const compiled = recordingPageQuery(store.db, { workspaceId: f.workspaceId, ...values }, 10, 20).compile();
+      const compiled = recordingPageQuery(
+        store.db,
+        { workspaceId: f.workspaceId, ...values },
+        10,
+        20,
+      ).compile();
       if (testDialect === 'sqlite') {
         const plan = await store.db.executeQuery<{ detail: string }>(
           CompiledQuery.raw(`EXPLAIN QUERY PLAN ${compiled.sql}`, [...compiled.parameters]),

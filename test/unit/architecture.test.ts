@@ -20,7 +20,11 @@ const allowed: Record<string, string[]> = {
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? files(join(dir, entry.name)) : entry.name.endsWith('.ts') || entry.name.endsWith('.tsx') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? files(join(dir, entry.name))
+      : entry.name.endsWith('.ts') || entry.name.endsWith('.tsx')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
@@ -37,10 +41,15 @@ describe('architecture', () => {
     const source = readFileSync(file, 'utf8');
     for (const match of source.matchAll(/(?:import|export)[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/g)) {
       const target = relative(SRC, resolve(dirname(file), match[1]!));
-      const ok = rules.some((rule) => target === rule || target.startsWith(`${rule}/`) || target === rule.replace(/\/$/, ''));
+      const ok = rules.some(
+        (rule) => target === rule || target.startsWith(`${rule}/`) || target === rule.replace(/\/$/, ''),
+      );
       if (!ok) violations.push(`${relative(SRC, file)} → ${target}`);
     }
-    if ((layer === 'services' || layer === 'store' || layer === 'domain') && /\bc\.req\b|: Request\b|HonoRequest/.test(source)) {
+    if (
+      (layer === 'services' || layer === 'store' || layer === 'domain') &&
+      /\bc\.req\b|: Request\b|HonoRequest/.test(source)
+    ) {
       violations.push(`${relative(SRC, file)} sees an HTTP request`);
     }
   }

@@ -24,7 +24,9 @@ describe('configuration', () => {
 
   it('derives PUBLIC_URL from PORT and keeps an explicit one without its trailing slash', () => {
     expect(loadConfig({ ...base(), PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
-    expect(loadConfig({ ...base(), PUBLIC_URL: 'https://up.example.com/' }).publicUrl).toBe('https://up.example.com');
+    expect(loadConfig({ ...base(), PUBLIC_URL: 'https://up.example.com/' }).publicUrl).toBe(
+      'https://up.example.com',
+    );
   });
 
   it('selects PostgreSQL from a postgres:// DATABASE_URL', () => {

@@ -20,7 +20,8 @@ function typeOf(schema: Json | undefined, components: Record<string, Json>): str
   if (!schema) return '';
   if (typeof schema.$ref === 'string') return schema.$ref.split('/').pop() ?? '';
   if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
-  if (Array.isArray(schema.anyOf)) return (schema.anyOf as Json[]).map((s) => typeOf(s, components)).join(' | ');
+  if (Array.isArray(schema.anyOf))
+    return (schema.anyOf as Json[]).map((s) => typeOf(s, components)).join(' | ');
   if (schema.type === 'array') return `${typeOf(schema.items as Json, components)}[]`;
   if (Array.isArray(schema.type)) return schema.type.join(' | ');
   return String(schema.type ?? 'object');
@@ -102,7 +103,9 @@ ${tags.map(
         ${body ? html`<p><strong>Body</strong> (JSON)</p>${fieldsTable(body, components)}` : ''}
         <p><strong>Responses:</strong> ${raw(
           Object.entries(o.responses ?? {})
-            .map(([status, r]) => `<code>${status}</code> ${String(r.description ?? '').replace(/[<>&]/g, '')}`)
+            .map(
+              ([status, r]) => `<code>${status}</code> ${String(r.description ?? '').replace(/[<>&]/g, '')}`,
+            )
             .join(' · '),
         )}</p>
       </section>`;

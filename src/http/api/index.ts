@@ -62,7 +62,8 @@ export function createRestApi(deps: Deps, limiter: RateLimiter) {
     info: {
       title: 'Userplane REST API',
       version: '1.0.0',
-      description: 'Recordings, recording links, projects and workspaces. Authenticate with `Authorization: Bearer uspl_…`.',
+      description:
+        'Recordings, recording links, projects and workspaces. Authenticate with `Authorization: Bearer uspl_…`.',
     },
     servers: [{ url: `${deps.config.publicUrl}/api/v1` }],
     security: [{ apiKey: [] }],

@@ -60,7 +60,10 @@ const LinkSchema = z
 const CreateLinkBody = z
   .strictObject({
     domainId: idString.openapi({ description: 'A verified domain of the workspace' }),
-    projectId: idString.nullable().optional().openapi({ description: "Default: the workspace's default project" }),
+    projectId: idString
+      .nullable()
+      .optional()
+      .openapi({ description: "Default: the workspace's default project" }),
     linkReference: z
       .string()
       .max(MAX_LINK_TITLE)

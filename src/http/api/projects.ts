@@ -19,7 +19,11 @@ export const ProjectSchema = z
     projectId: z.string(),
     title: z.string(),
     isDefault: z.boolean(),
-    retentionDays: z.number().int().nullable().openapi({ description: 'Days after which new recordings expire' }),
+    retentionDays: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Days after which new recordings expire' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -83,7 +87,10 @@ export const registerProjectRoutes: RegisterRoutes = (api, deps) => {
     const access = await requireMember(deps, c.get('userId'), c.req.valid('param').workspaceId);
     const query = c.req.valid('query');
     const page = await listProjects(deps, access, { page: query.page, perPage: query.per_page });
-    return ok(c, 'Projects retrieved', { projects: page.items.map(projectToWire), pagination: pagination(page) });
+    return ok(c, 'Projects retrieved', {
+      projects: page.items.map(projectToWire),
+      pagination: pagination(page),
+    });
   });
   api.openapi(getOne, async (c) => {
     const { workspaceId, projectId } = c.req.valid('param');

@@ -158,11 +158,17 @@ const search = createRoute({
         .string()
         .max(32)
         .optional()
-        .openapi({ description: `What to search (required): ${SEARCH_TYPES.join(', ')}`, enum: [...SEARCH_TYPES] }),
+        .openapi({
+          description: `What to search (required): ${SEARCH_TYPES.join(', ')}`,
+          enum: [...SEARCH_TYPES],
+        }),
     }),
   },
   responses: {
-    200: { description: 'Matches, best first', content: { 'application/json': { schema: envelope(SearchSchema) } } },
+    200: {
+      description: 'Matches, best first',
+      content: { 'application/json': { schema: envelope(SearchSchema) } },
+    },
     ...errorResponses(400, 403, 410),
   },
 });
@@ -243,10 +249,14 @@ export const registerWorkspaceRoutes: RegisterRoutes = (api, deps) => {
       const access = await requireMember(deps, c.get('userId'), c.req.valid('param').workspaceId);
       const query = c.req.valid('query');
       const result = await searchWorkspace(deps, access, { q: query.q, type: query.type });
-      return ok(c, `${result.results.length} result${result.results.length === 1 ? '' : 's'}`, searchToWire(result));
+      return ok(
+        c,
+        `${result.results.length} result${result.results.length === 1 ? '' : 's'}`,
+        searchToWire(result),
+      );
     },
-    (result) => {
-      if (result.success) return;
+    (result): undefined => {
+      if (result.success) return undefined;
       // A malformed `type` gets the search's own code, like an unknown one does in the service.
       if (result.target === 'query' && result.error.issues[0]?.path[0] === 'type') {
         throw new ApiError(

@@ -11,7 +11,12 @@ export function accessLog(log: Logger): MiddlewareHandler {
     await next();
     if (!log.isLevelEnabled('info')) return;
     log.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 },
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      },
       'request',
     );
   };

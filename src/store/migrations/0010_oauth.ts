@@ -53,7 +53,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('revoked_at', 'bigint')
     .addColumn('revoke_reason', 'text')
     .execute();
-  await db.schema.createIndex('oauth_grants_user').on('oauth_grants').columns(['user_id', 'client_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('oauth_grants_user')
+    .on('oauth_grants')
+    .columns(['user_id', 'client_id', 'created_at'])
+    .execute();
   // One active grant per (user, client): a Connected App. A revoked grant stays as history and a
   // new consent creates a new grant id, so tokens of the revoked one can never come back to life.
   await db.schema
@@ -98,7 +102,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('successor_payload', 'text')
     .addColumn('revoked_at', 'bigint')
     .execute();
-  await db.schema.createIndex('oauth_refresh_tokens_grant').on('oauth_refresh_tokens').columns(['grant_id']).execute();
+  await db.schema
+    .createIndex('oauth_refresh_tokens_grant')
+    .on('oauth_refresh_tokens')
+    .columns(['grant_id'])
+    .execute();
 
   await db.schema
     .createTable('oauth_signing_keys')
@@ -121,8 +129,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('browser_binding_hash', 'text', (c) => c.notNull())
     .addColumn('client_id', 'text', (c) => c.notNull())
     .addColumn('params', 'text', (c) => c.notNull())
+    // Set by the consent form: 'allow' or 'deny', and who decided.
+    .addColumn('decision', 'text')
+    .addColumn('user_id', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    // When the authorization response went back to the client; a request answers once.
     .addColumn('completed_at', 'bigint')
     .execute();
 
@@ -153,8 +165,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('detail', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('audit_events_user').on('audit_events').columns(['user_id', 'created_at']).execute();
-  await db.schema.createIndex('audit_events_workspace').on('audit_events').columns(['workspace_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('audit_events_user')
+    .on('audit_events')
+    .columns(['user_id', 'created_at'])
+    .execute();
+  await db.schema
+    .createIndex('audit_events_workspace')
+    .on('audit_events')
+    .columns(['workspace_id', 'created_at'])
+    .execute();
   await db.schema.createIndex('audit_events_created').on('audit_events').columns(['created_at']).execute();
 }
 

@@ -1,0 +1,96 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
+import { OAuthError } from '../../domain/oauth/errors.ts';
+import type { RequestOrigin } from '../../services/audit.ts';
+import type { PresentedClientCredentials } from '../../services/oauth/clients.ts';
+import { clientIp } from '../middleware/client-ip.ts';
+
+/** Form bodies of the token, revocation endpoints are small; anything bigger is refused (S38). */
+export const MAX_FORM_BYTES = 16 * 1024;
+
+/** The JSON error body of RFC 6749 §5.2; `WWW-Authenticate` for a failed client authentication. */
+export function oauthErrorResponse(c: Context, error: OAuthError): Response {
+  c.header('Cache-Control', 'no-store');
+  if (error.status === 401) c.header('WWW-Authenticate', 'Basic realm="userplane", error="invalid_client"');
+  return c.json(error.toJSON(), error.status as 400);
+}
+
+/**
+ * CORS for the endpoints browser-based clients call directly (INTEROP item 10): any origin, no
+ * cookies, so a page cannot ride on the user's session.
+ */
+export function oauthCors(): MiddlewareHandler {
+  return cors({
+    origin: '*',
+    allowMethods: ['GET', 'POST', 'OPTIONS'],
+    allowHeaders: ['Authorization', 'Content-Type', 'MCP-Protocol-Version'],
+    exposeHeaders: ['WWW-Authenticate', 'Retry-After'],
+    maxAge: 600,
+  });
+}
+
+/** Who sent the request, for rate limits and the audit trail. */
+export function requestOrigin(c: Context, trustProxy: readonly string[]): RequestOrigin {
+  return { ip: clientIp(c, trustProxy), userAgent: c.req.header('user-agent') ?? null };
+}
+
+/**
+ * Reads an application/x-www-form-urlencoded body (RFC 6749 §3.2) within MAX_FORM_BYTES. Repeated
+ * parameters are refused (RFC 6749 §3.1), except `resource`, which RFC 8707 allows more than once.
+ */
+export async function readForm(c: Context): Promise<Record<string, string | string[]>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded');
+  }
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > MAX_FORM_BYTES)
+    throw new OAuthError('invalid_request', 'The request body is too large');
+  const form: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    const existing = form[key];
+    if (existing === undefined) form[key] = value;
+    else if (key === 'resource') form[key] = [...(Array.isArray(existing) ? existing : [existing]), value];
+    else throw new OAuthError('invalid_request', `${key} must not be repeated`);
+  }
+  return form;
+}
+
+/** A single string parameter of a form. */
+export function formString(form: Record<string, string | string[]>, name: string): string | undefined {
+  const value = form[name];
+  if (Array.isArray(value)) throw new OAuthError('invalid_request', `${name} must not be repeated`);
+  return value;
+}
+
+/**
+ * The client credentials a request presents (RFC 6749 §2.3.1): HTTP Basic, or client_id (+
+ * client_secret) in the body. Using both is refused.
+ */
+export function presentedCredentials(
+  c: Context,
+  form: Record<string, string | string[]>,
+): PresentedClientCredentials {
+  const header = c.req.header('authorization');
+  const bodyId = formString(form, 'client_id');
+  const bodySecret = formString(form, 'client_secret');
+  if (header?.toLowerCase().startsWith('basic ')) {
+    if (bodySecret) throw new OAuthError('invalid_request', 'Use one client authentication method, not two');
+    let decoded: string;
+    try {
+      decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+    } catch {
+      throw new OAuthError('invalid_client', 'Malformed Basic credentials');
+    }
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new OAuthError('invalid_client', 'Malformed Basic credentials');
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before being joined.
+    const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+    const clientSecret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    if (bodyId && bodyId !== clientId)
+      throw new OAuthError('invalid_client', 'client_id differs from the Basic credentials');
+    return { clientId, clientSecret, method: 'client_secret_basic' };
+  }
+  if (bodySecret) return { clientId: bodyId, clientSecret: bodySecret, method: 'client_secret_post' };
+  return { clientId: bodyId, method: 'none' };
+}

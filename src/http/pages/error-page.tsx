@@ -1,0 +1,31 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { Page, renderPage } from './layout.tsx';
+
+/** The body of an error page: a title, one plain sentence, and a way back. */
+export function ErrorPage(props: { title: string; message: string }) {
+  return (
+    <Page title={props.title}>
+      <div class="card">
+        <h1>{props.title}</h1>
+        <p>{props.message}</p>
+        <p class="muted">
+          <a href="/">Go to the start page</a>
+        </p>
+      </div>
+    </Page>
+  );
+}
+
+/**
+ * Renders a local error page (never a redirect, S1/S4) with the S27 headers. Used for invalid
+ * authorization requests, refused forms (S28) and closed sign-up.
+ */
+export function renderErrorPage(
+  c: Context,
+  status: ContentfulStatusCode,
+  title: string,
+  message: string,
+): Response {
+  return renderPage(c, <ErrorPage title={title} message={message} />, status);
+}

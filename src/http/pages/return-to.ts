@@ -1,0 +1,25 @@
+// Where a browser goes after signing in, up or out (SECURITY.md S4): only a path on our own
+// origin, never an absolute URL taken from a parameter.
+
+const MAX_RETURN_TO = 4096;
+
+/**
+ * `value` when it is a same-origin path, otherwise '/'. Refuses protocol-relative `//host`, any
+ * backslash (browsers read `/\host` as `//host`), control characters (browsers drop tab and
+ * newline, turning `/\t/host` into `//host`) and anything with a scheme such as `javascript:`.
+ */
+export function safeReturnTo(value: unknown, publicUrl: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RETURN_TO) return '/';
+  if (value[0] !== '/' || value[1] === '/' || value.includes('\\')) return '/';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+  if (/[\u0000-\u001f\u007f]/.test(value)) return '/';
+  try {
+    // Belt and braces: resolved against our origin, it must stay on our origin.
+    const base = new URL(publicUrl);
+    const target = new URL(value, base);
+    if (target.origin !== base.origin) return '/';
+  } catch {
+    return '/';
+  }
+  return value;
+}

@@ -1,0 +1,58 @@
+import { newId } from '../lib/ids.ts';
+import { insertAuditEvent } from '../store/audit.ts';
+import type { Db } from '../store/db.ts';
+import type { Deps } from './deps.ts';
+
+export type AuditType =
+  | 'client.registered'
+  | 'client.metadata_fetched'
+  | 'authorization.requested'
+  | 'consent.granted'
+  | 'consent.denied'
+  | 'token.issued'
+  | 'token.refreshed'
+  | 'refresh.reuse_detected'
+  | 'code.replay_detected'
+  | 'grant.revoked'
+  | 'token.revoked'
+  | 'signing_key.rotated'
+  | 'user.signed_in'
+  | 'user.signin_failed'
+  | 'member.added'
+  | 'member.role_changed'
+  | 'member.removed';
+
+/** Where a request came from, as the HTTP layer saw it. */
+export interface RequestOrigin {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+/** Records who did what, to which client, when and from where. Never pass secrets in `detail`. */
+export async function audit(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  type: AuditType,
+  fields: {
+    userId?: string | null;
+    clientId?: string | null;
+    grantId?: string | null;
+    workspaceId?: string | null;
+    origin?: RequestOrigin;
+    detail?: Record<string, unknown>;
+  },
+  db: Db = deps.db,
+): Promise<void> {
+  const now = deps.clock.now();
+  await insertAuditEvent(db, {
+    id: newId('evt', now),
+    type,
+    user_id: fields.userId ?? null,
+    client_id: fields.clientId ?? null,
+    grant_id: fields.grantId ?? null,
+    workspace_id: fields.workspaceId ?? null,
+    ip: fields.origin?.ip ?? null,
+    user_agent: fields.origin?.userAgent?.slice(0, 300) ?? null,
+    detail: JSON.stringify(fields.detail ?? {}),
+    created_at: now,
+  });
+}

@@ -1,0 +1,353 @@
+import { OAuthError } from '../../domain/oauth/errors.ts';
+import { isValidCodeChallenge } from '../../domain/oauth/pkce.ts';
+import { isLoopbackRedirect, redirectHost, redirectUriMatches } from '../../domain/oauth/redirect-uri.ts';
+import { resolveResource } from '../../domain/oauth/resource.ts';
+import { grantedScope } from '../../domain/oauth/scope.ts';
+import { randomToken, sha256Hex } from '../../lib/crypto.ts';
+import { newId } from '../../lib/ids.ts';
+import {
+  completePending,
+  decidePending,
+  findActiveGrant,
+  findPending,
+  insertCode,
+  insertGrant,
+  insertPending,
+  type PendingAuthorization,
+  revokeGrant,
+} from '../../store/oauth-grants.ts';
+import { audit, type RequestOrigin } from '../audit.ts';
+import type { Deps } from '../deps.ts';
+import { type OAuthClient, resolveClient } from './clients.ts';
+import { CODE_TTL_MS, PENDING_TTL_MS } from './lifetimes.ts';
+import { mcpResourceUrl } from './tokens.ts';
+
+/** Where the authorization response goes, once the redirect URI is trusted. */
+export interface ValidatedRedirect {
+  redirectUri: string;
+  state?: string;
+}
+
+/** A failure before the redirect URI is trusted: shown on our own page, never redirected (S1). */
+export class LocalAuthorizationError extends Error {
+  override name = 'LocalAuthorizationError';
+  constructor(
+    readonly title: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** A failure after the redirect URI is trusted: sent to the client (RFC 6749 §4.1.2.1) with iss (S34). */
+export class RedirectedAuthorizationError extends Error {
+  override name = 'RedirectedAuthorizationError';
+  constructor(
+    readonly redirect: ValidatedRedirect,
+    readonly error: OAuthError,
+  ) {
+    super(error.description);
+  }
+}
+
+/** The validated request kept while the user signs in and decides. */
+interface RequestParams {
+  redirect_uri: string;
+  state?: string;
+  code_challenge: string;
+  scope: string;
+  resource: string;
+}
+
+/** Builds the authorization response URL: code (or error), state and iss (RFC 9207, S34). */
+export function authorizationResponseUrl(
+  deps: Pick<Deps, 'config'>,
+  redirect: ValidatedRedirect,
+  fields: Record<string, string>,
+): string {
+  const url = new URL(redirect.redirectUri);
+  for (const [k, v] of Object.entries(fields)) url.searchParams.set(k, v);
+  if (redirect.state !== undefined) url.searchParams.set('state', redirect.state);
+  url.searchParams.set('iss', deps.config.publicUrl);
+  return url.toString();
+}
+
+function single(query: Record<string, string[]>, name: string): string | undefined {
+  const values = query[name];
+  if (!values || values.length === 0) return undefined;
+  // RFC 6749 §3.1: parameters must not be included more than once.
+  if (values.length > 1) throw new OAuthError('invalid_request', `${name} must not be repeated`);
+  return values[0];
+}
+
+/**
+ * Validates an authorization request in the order RFC 9700 asks: client and redirect URI first
+ * (failures are local pages, S1), then everything else (failures go to the client), and stores
+ * it, bound to the browser that sent it (S29).
+ */
+export async function beginAuthorization(
+  deps: Deps,
+  query: Record<string, string[]>,
+  browserBinding: string,
+): Promise<{ pendingId: string; client: OAuthClient }> {
+  let clientId: string | undefined;
+  let presentedRedirect: string | undefined;
+  try {
+    clientId = single(query, 'client_id');
+    presentedRedirect = single(query, 'redirect_uri');
+  } catch (error) {
+    throw new LocalAuthorizationError('Invalid request', (error as Error).message);
+  }
+  let client: OAuthClient;
+  try {
+    client = await resolveClient(deps, clientId);
+  } catch (error) {
+    throw new LocalAuthorizationError(
+      'Unknown application',
+      `This application is not registered here. ${(error as Error).message}`,
+    );
+  }
+  // OAuth 2.1 §4.1.1: redirect_uri may be omitted only when exactly one is registered.
+  const redirectUri =
+    presentedRedirect ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+  if (!redirectUri)
+    throw new LocalAuthorizationError('Invalid request', 'redirect_uri is required for this application');
+  if (!redirectUriMatches(client.redirectUris, redirectUri)) {
+    throw new LocalAuthorizationError(
+      'Invalid redirect address',
+      'The redirect_uri does not match any address registered for this application, so we will not send you there.',
+    );
+  }
+
+  let state: string | undefined;
+  try {
+    state = single(query, 'state');
+  } catch (error) {
+    throw new RedirectedAuthorizationError({ redirectUri }, error as OAuthError);
+  }
+  const redirect: ValidatedRedirect = state === undefined ? { redirectUri } : { redirectUri, state };
+  try {
+    if (state !== undefined && state.length > 2000)
+      throw new OAuthError('invalid_request', 'state is too long');
+    const responseType = single(query, 'response_type');
+    // S33, OAuth 2.1 §4.1.1: only the authorization code flow; the implicit flow is gone.
+    if (responseType !== 'code')
+      throw new OAuthError('unsupported_response_type', 'response_type must be code');
+    const challenge = single(query, 'code_challenge');
+    const method = single(query, 'code_challenge_method');
+    // S6: PKCE with S256 is required; "plain" (the RFC 7636 default when absent) is refused.
+    if (!challenge) throw new OAuthError('invalid_request', 'code_challenge is required (PKCE)');
+    if (method !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256');
+    if (!isValidCodeChallenge(challenge))
+      throw new OAuthError('invalid_request', 'code_challenge is malformed');
+    const resource = resolveResource(query.resource, mcpResourceUrl(deps));
+    const params: RequestParams = {
+      redirect_uri: redirectUri,
+      code_challenge: challenge,
+      scope: grantedScope(single(query, 'scope')),
+      resource,
+      ...(state !== undefined ? { state } : {}),
+    };
+    const now = deps.clock.now();
+    const pendingId = `${newId('par', now)}${randomToken(12)}`;
+    await insertPending(deps.db, {
+      id: pendingId,
+      browser_binding_hash: sha256Hex(browserBinding),
+      client_id: client.id,
+      params: JSON.stringify(params),
+      decision: null,
+      user_id: null,
+      created_at: now,
+      expires_at: now + PENDING_TTL_MS,
+      completed_at: null,
+    });
+    return { pendingId, client };
+  } catch (error) {
+    if (error instanceof OAuthError) throw new RedirectedAuthorizationError(redirect, error);
+    throw error;
+  }
+}
+
+export type ResumeOutcome =
+  | { kind: 'signin' }
+  | {
+      kind: 'consent';
+      pendingId: string;
+      client: OAuthClient;
+      scope: string;
+      redirectHost: string;
+      loopbackRedirect: boolean;
+    }
+  | { kind: 'redirect'; location: string };
+
+async function loadPending(
+  deps: Deps,
+  pendingId: string | undefined,
+  browserBinding: string | undefined,
+): Promise<PendingAuthorization> {
+  const pending = pendingId && pendingId.length <= 100 ? await findPending(deps.db, pendingId) : undefined;
+  if (!pending || pending.expiresAt <= deps.clock.now() || pending.completedAt !== null) {
+    throw new LocalAuthorizationError(
+      'Request expired',
+      'This sign-in request has expired or was already used. Start again from your application.',
+    );
+  }
+  // S29: only the browser that started the request may finish it.
+  if (!browserBinding || sha256Hex(browserBinding) !== pending.browserBindingHash) {
+    throw new LocalAuthorizationError(
+      'Request not recognised',
+      'This sign-in request was started in another browser. Start again from your application.',
+      403,
+    );
+  }
+  return pending;
+}
+
+/**
+ * Moves a pending request on: sign-in when nobody is signed in; the consent screen unless the user
+ * already granted this client the same scope (then straight to a code); the answer to the client
+ * once a decision exists.
+ */
+export async function resumeAuthorization(
+  deps: Deps,
+  input: {
+    pendingId: string | undefined;
+    browserBinding: string | undefined;
+    userId: string | undefined;
+    origin: RequestOrigin;
+  },
+): Promise<ResumeOutcome> {
+  const pending = await loadPending(deps, input.pendingId, input.browserBinding);
+  const params = pending.params as unknown as RequestParams;
+  const redirect: ValidatedRedirect =
+    params.state === undefined
+      ? { redirectUri: params.redirect_uri }
+      : { redirectUri: params.redirect_uri, state: params.state };
+  if (!input.userId) return { kind: 'signin' };
+  const client = await resolveClient(deps, pending.clientId).catch(() => {
+    throw new LocalAuthorizationError('Unknown application', 'This application is no longer registered.');
+  });
+
+  if (pending.decision === 'deny' && pending.userId === input.userId) {
+    await completePending(deps.db, pending.id, deps.clock.now());
+    return {
+      kind: 'redirect',
+      location: authorizationResponseUrl(deps, redirect, {
+        error: 'access_denied',
+        error_description: 'The user denied access',
+      }),
+    };
+  }
+  const grant = await findActiveGrant(deps.db, input.userId, client.id);
+  const allowed = pending.decision === 'allow' && pending.userId === input.userId;
+  if (!allowed && !(grant && grant.scope === params.scope && grant.resource === params.resource)) {
+    return {
+      kind: 'consent',
+      pendingId: pending.id,
+      client,
+      scope: params.scope,
+      redirectHost: redirectHost(params.redirect_uri),
+      loopbackRedirect: isLoopbackRedirect(params.redirect_uri),
+    };
+  }
+  if (!grant)
+    throw new LocalAuthorizationError(
+      'Access revoked',
+      'Access for this application was revoked meanwhile. Start again.',
+    );
+  const now = deps.clock.now();
+  if (!(await completePending(deps.db, pending.id, now))) {
+    throw new LocalAuthorizationError(
+      'Request expired',
+      'This sign-in request was already used. Start again from your application.',
+    );
+  }
+  const code = randomToken(32);
+  await insertCode(deps.db, {
+    code_hash: sha256Hex(code),
+    client_id: client.id,
+    user_id: input.userId,
+    grant_id: grant.id,
+    redirect_uri: params.redirect_uri,
+    code_challenge: params.code_challenge,
+    scope: params.scope,
+    resource: params.resource,
+    created_at: now,
+    expires_at: now + CODE_TTL_MS,
+    consumed_at: null,
+  });
+  await audit(deps, 'authorization.requested', {
+    userId: input.userId,
+    clientId: client.id,
+    grantId: grant.id,
+    origin: input.origin,
+  });
+  return { kind: 'redirect', location: authorizationResponseUrl(deps, redirect, { code }) };
+}
+
+/**
+ * Records the user's Allow or Deny (S29). Allow makes the Connected App: the active grant of this
+ * user and client, reused when it exists with the same scope, created otherwise.
+ */
+export async function decideAuthorization(
+  deps: Deps,
+  input: {
+    pendingId: string | undefined;
+    browserBinding: string | undefined;
+    userId: string;
+    decision: string | undefined;
+    origin: RequestOrigin;
+  },
+): Promise<void> {
+  const pending = await loadPending(deps, input.pendingId, input.browserBinding);
+  if (input.decision !== 'allow' && input.decision !== 'deny') {
+    throw new LocalAuthorizationError('Invalid request', 'Choose Allow or Deny.');
+  }
+  const params = pending.params as unknown as RequestParams;
+  if (!(await decidePending(deps.db, pending.id, input.decision, input.userId))) {
+    // A double submit of the same form: the first decision stands.
+    return;
+  }
+  if (input.decision === 'deny') {
+    await audit(deps, 'consent.denied', {
+      userId: input.userId,
+      clientId: pending.clientId,
+      origin: input.origin,
+    });
+    return;
+  }
+  const now = deps.clock.now();
+  let grant = await findActiveGrant(deps.db, input.userId, pending.clientId);
+  if (grant && (grant.scope !== params.scope || grant.resource !== params.resource)) {
+    // One active grant per (user, client): a consent to another scope replaces the old grant.
+    await revokeGrant(deps.db, grant.id, 'replaced', now);
+    grant = undefined;
+  }
+  if (!grant) {
+    try {
+      grant = await insertGrant(deps.db, {
+        id: newId('grt', now),
+        user_id: input.userId,
+        client_id: pending.clientId,
+        scope: params.scope,
+        resource: params.resource,
+        created_at: now,
+        last_used_at: null,
+        revoked_at: null,
+        revoke_reason: null,
+      });
+    } catch (error) {
+      // Two consents racing (two tabs): the unique index keeps one active grant; use it.
+      grant = await findActiveGrant(deps.db, input.userId, pending.clientId);
+      if (!grant) throw error;
+    }
+  }
+  await audit(deps, 'consent.granted', {
+    userId: input.userId,
+    clientId: pending.clientId,
+    grantId: grant.id,
+    origin: input.origin,
+    detail: { scope: params.scope },
+  });
+}

@@ -1,0 +1,106 @@
+import type { Db } from './db.ts';
+import type { OAuthClientsTable } from './schema.ts';
+
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
+
+export interface OAuthClient {
+  id: string;
+  kind: 'dynamic' | 'metadata_document';
+  name: string;
+  logoUri: string | null;
+  clientUri: string | null;
+  redirectUris: string[];
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  clientSecretHash: string | null;
+  grantTypes: string[];
+  responseTypes: string[];
+  applicationType: string | null;
+  softwareId: string | null;
+  softwareVersion: string | null;
+  scope: string | null;
+  verifiedVendor: string | null;
+  metadataFetchedAt: number | null;
+  metadataExpiresAt: number | null;
+  createdAt: number;
+  lastAuthorizedAt: number | null;
+  deletedAt: number | null;
+}
+
+function toClient(row: OAuthClientsTable): OAuthClient {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.client_name,
+    logoUri: row.logo_uri,
+    clientUri: row.client_uri,
+    redirectUris: JSON.parse(row.redirect_uris) as string[],
+    tokenEndpointAuthMethod: row.token_endpoint_auth_method,
+    clientSecretHash: row.client_secret_hash,
+    grantTypes: JSON.parse(row.grant_types) as string[],
+    responseTypes: JSON.parse(row.response_types) as string[],
+    applicationType: row.application_type,
+    softwareId: row.software_id,
+    softwareVersion: row.software_version,
+    scope: row.scope,
+    verifiedVendor: row.verified_vendor,
+    metadataFetchedAt: row.metadata_fetched_at,
+    metadataExpiresAt: row.metadata_expires_at,
+    createdAt: row.created_at,
+    lastAuthorizedAt: row.last_authorized_at,
+    deletedAt: row.deleted_at,
+  };
+}
+
+/** Inserts a client registration. */
+export async function insertClient(db: Db, row: OAuthClientsTable): Promise<OAuthClient> {
+  await db.insertInto('oauth_clients').values(row).execute();
+  return toClient(row);
+}
+
+/** Inserts or refreshes a metadata-document client (its id is the document URL). */
+export async function upsertMetadataClient(db: Db, row: OAuthClientsTable): Promise<OAuthClient> {
+  const { id: _id, created_at: _created, last_authorized_at: _last, ...changes } = row;
+  await db
+    .insertInto('oauth_clients')
+    .values(row)
+    .onConflict((oc) => oc.column('id').doUpdateSet({ ...changes, deleted_at: null }))
+    .execute();
+  const stored = await findClient(db, row.id);
+  return stored!;
+}
+
+/** A client by id, removed ones included (the caller decides). */
+export async function findClient(db: Db, id: string): Promise<OAuthClient | undefined> {
+  const row = await db.selectFrom('oauth_clients').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toClient(row);
+}
+
+/** Several clients by id (Connected Apps shows names and icons). */
+export async function findClients(db: Db, ids: string[]): Promise<Map<string, OAuthClient>> {
+  if (!ids.length) return new Map();
+  const rows = await db.selectFrom('oauth_clients').selectAll().where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, toClient(r)]));
+}
+
+/** Marks that the client completed an authorization, so cleanup keeps it (S24). */
+export async function markClientAuthorized(db: Db, id: string, now: number): Promise<void> {
+  await db
+    .updateTable('oauth_clients')
+    .set({ last_authorized_at: now, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * Removes dynamic registrations older than `before` that never completed an authorization (S24).
+ * They hold no grants, so deleting them loses nothing a user saved.
+ */
+export async function deleteUnusedClients(db: Db, before: number): Promise<number> {
+  const result = await db
+    .deleteFrom('oauth_clients')
+    .where('kind', '=', 'dynamic')
+    .where('last_authorized_at', 'is', null)
+    .where('created_at', '<', before)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
