@@ -12,6 +12,7 @@ import { createMetadataRoutes } from './http/oauth/metadata.ts';
 import { createRegisterRoute } from './http/oauth/register.ts';
 import { createTokenRoutes } from './http/oauth/token.ts';
 import { createAuthPages } from './http/pages/auth-pages.tsx';
+import { createHomePage } from './http/pages/home.tsx';
 import { type Clock, systemClock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
 import type { Deps } from './services/deps.ts';
@@ -86,6 +87,7 @@ export function buildApp(options: AppOptions): BuiltApp {
   app.route('/', createRegisterRoute(deps, limiter));
   app.route('/', createTokenRoutes(deps));
   app.route('/', createAuthPages(deps, limiter));
+  app.route('/', createHomePage(deps));
   const pageSession = sessionMiddleware(deps);
   const pageHeaders = pageSecurityHeaders();
   for (const path of ['/authorize', '/authorize/*']) app.use(path, pageHeaders, pageSession);

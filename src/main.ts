@@ -2,7 +2,10 @@ import { serve as serveHttp } from '@hono/node-server';
 import { buildApp } from './app.ts';
 import type { Config } from './config/index.ts';
 import type { Logger } from './lib/logger.ts';
+import { runOAuthMaintenance } from './services/oauth/maintenance.ts';
 import { migrateToLatest, openStore } from './store/db.ts';
+
+const MAINTENANCE_INTERVAL_MS = 10 * 60_000;
 
 export interface RunningServer {
   url: string;
@@ -23,6 +26,11 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const { app, deps } = buildApp({ config, store, log });
   // Creates the first signing key on a new database, so the first token request does not wait.
   await deps.keys.init();
+  // Housekeeping every ten minutes; unref'd so it never keeps the process alive on its own.
+  const maintenance = setInterval(() => {
+    runOAuthMaintenance(deps).catch((error) => log.warn({ err: error }, 'maintenance failed'));
+  }, MAINTENANCE_INTERVAL_MS);
+  maintenance.unref();
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
     const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);
@@ -33,6 +41,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
     url: config.publicUrl,
     port,
     stop: async () => {
+      clearInterval(maintenance);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
     },

@@ -49,7 +49,13 @@ export async function openTestStore(
 
 /** The real app on a real database in a temporary DATA_DIR; only the outside world is replaced. */
 export async function createTestApp(
-  options: { clock?: Clock; env?: Record<string, string>; verifyDomain?: Deps['verifyDomain'] } = {},
+  options: {
+    clock?: Clock;
+    env?: Record<string, string>;
+    verifyDomain?: Deps['verifyDomain'];
+    /** Serves Client ID Metadata Documents without the internet (the only mocked part of CIMD). */
+    fetchMetadataDocument?: Deps['fetchMetadataDocument'];
+  } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'userplane-test-'));
   const config = loadConfig({
@@ -66,6 +72,7 @@ export async function createTestApp(
     log: silentLogger(),
     clock: options.clock ?? systemClock,
     ...(options.verifyDomain ? { verifyDomain: options.verifyDomain } : {}),
+    ...(options.fetchMetadataDocument ? { fetchMetadataDocument: options.fetchMetadataDocument } : {}),
   });
   return {
     ...built,

@@ -62,7 +62,10 @@ export function checkRedirectUriForRegistration(
   const authority = rawAuthority(uri);
   if (authority?.includes('@')) return 'must not contain userinfo';
   if (url.username !== '' || url.password !== '') return 'must not contain userinfo';
-  if (url.hostname.includes('*') || (authority?.includes('*') ?? false)) return 'must not contain a wildcard';
+  // S3: no wildcards; matching is exact, so a "*" in the host or path could only mislead.
+  if (url.hostname.includes('*') || (authority?.includes('*') ?? false) || url.pathname.includes('*')) {
+    return 'must not contain a wildcard';
+  }
 
   if (scheme === 'https') {
     // "https:/host/cb" and "https:///host/cb" parse as https://host/cb; require the plain form.

@@ -21,7 +21,16 @@ export function renderApiError(error: unknown, c: Context, log: Logger): Respons
         400,
       );
     }
-    return c.json({ error: 'INTERNAL_ERROR', message: error.message }, error.status);
+    if (error.status === 415) {
+      return c.json(
+        { error: 'UNSUPPORTED_MEDIA_TYPE', message: 'body: must be sent as application/json' },
+        415,
+      );
+    }
+    if (error.status < 500)
+      return c.json({ error: 'VALIDATION_FAILED', message: `request: ${error.message}` }, error.status);
+    log.error({ err: error, path: c.req.path, method: c.req.method }, 'HTTP exception');
+    return c.json({ error: 'INTERNAL_ERROR', message: 'Something went wrong on our side' }, 500);
   }
   log.error({ err: error, path: c.req.path, method: c.req.method }, 'unhandled error');
   return c.json({ error: 'INTERNAL_ERROR', message: 'Something went wrong on our side' }, 500);

@@ -109,18 +109,35 @@ export async function exchangeCode(
   if (params.redirectUri !== undefined ? params.redirectUri !== code.redirectUri : false) {
     throw new OAuthError('invalid_grant', 'redirect_uri differs from the one in the authorization request');
   }
-  if (params.resource !== undefined) {
-    const resource = resolveResource(params.resource, mcpResourceUrl(deps));
-    if (resource !== code.resource)
-      throw new OAuthError('invalid_grant', 'resource differs from the authorization request');
+  // S8: a resource other than the one authorized is invalid_grant, even one we never serve.
+  if (params.resource !== undefined && !sameResource(deps, params.resource, code.resource)) {
+    throw new OAuthError('invalid_grant', 'resource differs from the authorization request');
   }
   if (!verifyS256(params.codeVerifier, code.codeChallenge)) {
     throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
   }
   if (code.expiresAt <= now) throw new OAuthError('invalid_grant', 'The authorization code has expired');
 
-  const consumed = await consumeCode(deps.db, codeHash, now);
-  if (!consumed) {
+  // The pair is minted first (signing may read keys, which must not happen inside the transaction
+  // on SQLite), then consuming the code and storing its refresh token commit together: a concurrent
+  // replay only learns the code is used once the winner's tokens exist, so its revocation ends
+  // them, and it can never revoke the grant under the winner before the winner is answered (S9).
+  const { response, refreshRow } = await mintPair(
+    deps,
+    { id: code.grantId, userId: code.userId, clientId: code.clientId },
+    code.scope,
+    code.resource,
+    now + REFRESH_ABSOLUTE_MS,
+  );
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    const consumed = await consumeCode(trx, codeHash, now);
+    if (!consumed) return 'replay' as const;
+    const current = await findGrant(trx, consumed.grantId);
+    if (!current || current.revokedAt !== null) return 'revoked' as const;
+    await insertRefreshToken(trx, refreshRow);
+    return current;
+  });
+  if (outcome === 'replay') {
     // A second valid exchange: someone else holds this code. End everything issued from it.
     await revokeGrant(deps.db, code.grantId, 'code_replay', now);
     await audit(deps, 'code.replay_detected', {
@@ -131,22 +148,21 @@ export async function exchangeCode(
     });
     throw new OAuthError('invalid_grant', 'The authorization code was already used');
   }
-  const grant = await findGrant(deps.db, consumed.grantId);
-  if (!grant || grant.revokedAt !== null)
-    throw new OAuthError('invalid_grant', 'The authorization was revoked');
-
-  const { response, refreshRow } = await mintPair(
-    deps,
-    grant,
-    consumed.scope,
-    consumed.resource,
-    now + REFRESH_ABSOLUTE_MS,
-  );
-  await insertRefreshToken(deps.db, refreshRow);
+  if (outcome === 'revoked') throw new OAuthError('invalid_grant', 'The authorization was revoked');
+  const grant = outcome;
   await markClientAuthorized(deps.db, client.id, now);
   await touchGrant(deps.db, grant.id, now);
   await audit(deps, 'token.issued', { userId: grant.userId, clientId: client.id, grantId: grant.id, origin });
   return response;
+}
+
+function sameResource(deps: Deps, requested: string | string[], authorized: string): boolean {
+  try {
+    return resolveResource(requested, mcpResourceUrl(deps)) === authorized;
+  } catch (error) {
+    if (error instanceof OAuthError) return false;
+    throw error;
+  }
 }
 
 /**
