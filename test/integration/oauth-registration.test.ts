@@ -116,7 +116,11 @@ describe(`OAuth dynamic client registration [${testDialect}]`, () => {
   it('S23: refuses a body over 16 KiB', async () => {
     const padding = 'a'.repeat(16 * 1024);
     await expectRefused(
-      await register(t, { ...BASE, redirect_uris: ['https://app.example.com/cb'], software_statement: padding }),
+      await register(t, {
+        ...BASE,
+        redirect_uris: ['https://app.example.com/cb'],
+        software_statement: padding,
+      }),
       'invalid_client_metadata',
     );
     // Just under the limit is read (and the unknown field ignored).
@@ -156,7 +160,10 @@ describe(`OAuth dynamic client registration [${testDialect}]`, () => {
         'data:image/png;base64,AAAA',
         '//app.example.com/x',
       ]) {
-        await expectRefused(await register(t, { ...BASE, redirect_uris, [field]: value }), 'invalid_client_metadata');
+        await expectRefused(
+          await register(t, { ...BASE, redirect_uris, [field]: value }),
+          'invalid_client_metadata',
+        );
       }
       const ok = await register(t, { ...BASE, redirect_uris, [field]: 'https://app.example.com/x' });
       expect(ok.status).toBe(201);
@@ -517,7 +524,11 @@ describe(`OAuth Client ID Metadata Documents [${testDialect}]`, () => {
 
   it('S25: a CIMD client cannot be registered or overwritten through DCR', async () => {
     const url = `${ORIGIN}/oauth/good.json`;
-    const res = await registerClient(t.app, { client_id: url, client_name: 'Impostor', redirect_uris: ['https://evil.example/cb'] });
+    const res = await registerClient(t.app, {
+      client_id: url,
+      client_name: 'Impostor',
+      redirect_uris: ['https://evil.example/cb'],
+    });
     expect(res.status).toBe(201);
     expect((await res.json()).client_id).not.toBe(url);
     // The document's redirect stays the only one for that id.
