@@ -131,7 +131,9 @@ export async function followFormsBrowser(
       if (!location) throw new Error(`redirect ${res.status} without Location at ${current.href}`);
       const target = new URL(location, current);
       await res.body?.cancel();
-      if (target.origin !== origin) return target;
+      // Leaving the server's pages (another origin, or a path that is not ours) is the answer.
+      const ours = target.pathname.startsWith('/authorize') || target.pathname.startsWith('/signin');
+      if (target.origin !== origin || !ours) return target;
       current = target;
       res = await send('GET', current);
       continue;

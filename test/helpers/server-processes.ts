@@ -110,7 +110,7 @@ export async function startServerProcesses(
   count: number,
   options: {
     env?: Record<string, string>;
-    beforeStart?: (processes: Pick<ServerProcesses, 'cli' | 'env' | 'withDeps'>) => Promise<void>;
+    beforeStart?: (processes: Pick<ServerProcesses, 'cli' | 'env' | 'withDeps'>) => Promise<unknown>;
   } = {},
 ): Promise<ServerProcesses> {
   const dataDir = mkdtempSync(join(tmpdir(), 'userplane-procs-'));

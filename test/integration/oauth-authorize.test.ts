@@ -71,7 +71,9 @@ describe(`OAuth authorization endpoint [${testDialect}]`, () => {
   ]);
   beforeAll(async () => {
     t = await oauthTestApp({
-      fetchMetadataDocument: async (url) => {
+      fetchMetadataDocument: async (
+        url,
+      ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> => {
         const doc = documents.get(url);
         if (!doc) return { status: 404, headers: {}, body: Buffer.from('not found') };
         return {

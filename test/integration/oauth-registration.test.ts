@@ -18,8 +18,8 @@ import {
 } from '../helpers/oauth-scenarios.ts';
 import { createTestApp, type TestApp, testDialect } from '../helpers/test-app.ts';
 
-function register(t: TestApp, body: unknown, ip = '192.0.2.1', raw?: string): Promise<Response> {
-  return t.app.request(
+async function register(t: TestApp, body: unknown, ip = '192.0.2.1', raw?: string): Promise<Response> {
+  return await t.app.request(
     '/register',
     { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ?? JSON.stringify(body) },
     { incoming: { socket: { remoteAddress: ip } } },

@@ -111,7 +111,7 @@ describe(`OAuth revocation endpoint [${testDialect}]`, () => {
       { client_secret: client.client_secret! },
     );
     const grantId = grantIdOf(tokens.access_token);
-    for (const bad of [{ client_secret: 'wrong' }, {}]) {
+    for (const bad of [{ client_secret: 'wrong' }, {}] as Record<string, string>[]) {
       const res = await revoke(t, { token: tokens.refresh_token, client_id: client.client_id, ...bad });
       await expectOAuthError(res, 401, 'invalid_client');
     }

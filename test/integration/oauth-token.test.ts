@@ -350,7 +350,7 @@ describe(`OAuth token endpoint [${testDialect}]`, () => {
         client_id: client.client_id,
         redirect_uri: REDIRECT,
       };
-      for (const bad of [{ client_secret: `${client.client_secret}x` }, {}]) {
+      for (const bad of [{ client_secret: `${client.client_secret}x` }, {}] as Record<string, string>[]) {
         const res = await tokenRequest(t.app, { ...fields, ...bad });
         expect(res.headers.get('www-authenticate')).toMatch(/^Basic /);
         await expectOAuthError(res, 401, 'invalid_client');

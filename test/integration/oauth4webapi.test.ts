@@ -103,7 +103,7 @@ describe(`oauth4webapi against a listening server [${testDialect}]`, () => {
   }
 
   for (const method of ['none', 'client_secret_post', 'client_secret_basic'] as const) {
-    it(`S11, S16, S34, S36: ${method}: authorize → code → refresh → revoke, every response accepted`, async () => {
+    it(`S11, S16, S32, S34, S36: ${method}: authorize → code → refresh → revoke, every response accepted`, async () => {
       const { client, clientAuth } = await register(method);
       const { verifier, state, callback } = await authorize(client);
 
