@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
-import type { Config } from './config/index.ts';
+import { type Config, ConfigError } from './config/index.ts';
 import { createRestApi } from './http/api/index.ts';
+import { createDashboard } from './http/dashboard/index.ts';
 import { createFilesRoute } from './http/files/route.ts';
 import { accessLog } from './http/middleware/access-log.ts';
 import { renderApiError } from './http/middleware/error-handler.ts';
@@ -9,18 +10,20 @@ import { sessionMiddleware } from './http/middleware/session.ts';
 import { createAuthorizeRoutes } from './http/oauth/authorize.tsx';
 import { createJwksRoute } from './http/oauth/jwks.ts';
 import { createMetadataRoutes } from './http/oauth/metadata.ts';
+import { createProtectedResourceRoutes } from './http/oauth/protected-resource.ts';
 import { createRegisterRoute } from './http/oauth/register.ts';
 import { createTokenRoutes } from './http/oauth/token.ts';
 import { createAuthPages } from './http/pages/auth-pages.tsx';
 import { createHomePage } from './http/pages/home.tsx';
 import { type Clock, systemClock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
+import { createMcpRoutes, type McpRouteOptions, type McpRoutes } from './mcp/route.ts';
 import type { Deps } from './services/deps.ts';
 import { createDomainVerifier } from './services/domain-verifier.ts';
 import { fetchMetadataDocumentSafely } from './services/oauth/clients.ts';
 import { databaseRateLimiter, memoryRateLimiter, type RateLimiter } from './services/rate-limit.ts';
 import { createKeyManager } from './services/signing-keys.ts';
-import { ping, type Store } from './store/db.ts';
+import { GRANT_REVOKED_CHANNEL, ping, type Store } from './store/db.ts';
 
 // The composition root: the only file that wires layers together.
 
@@ -33,12 +36,21 @@ export interface AppOptions {
   verifyDomain?: Deps['verifyDomain'];
   /** Tests serve Client ID Metadata Documents without the internet. */
   fetchMetadataDocument?: Deps['fetchMetadataDocument'];
+  /**
+   * `mcp`: serve only /mcp, its protected-resource metadata and the health checks, verifying tokens
+   * against AUTH_ISSUER's JWKS_URL (`userplane serve --only mcp`).
+   */
+  only?: 'mcp';
+  /** Test hooks of the MCP routes (key lookup, polling interval, server). */
+  mcp?: Pick<McpRouteOptions, 'getKey' | 'revocationPollMs' | 'server'>;
 }
 
 export interface BuiltApp {
   app: Hono;
   deps: Deps;
   limiter: RateLimiter;
+  /** The MCP resource server (its token verifier and revocation view). */
+  mcp: McpRoutes;
 }
 
 /** Builds the services and every HTTP surface over one store. */
@@ -58,6 +70,32 @@ export function buildApp(options: AppOptions): BuiltApp {
   const limiter =
     options.store.dialect === 'sqlite' ? memoryRateLimiter(() => clock.now()) : databaseRateLimiter(deps);
 
+  // The MCP resource server. Apart from the authorization server it trusts AUTH_ISSUER and its
+  // JWKS; in the full server it verifies with this process's own keys and issuer.
+  const { config } = options;
+  if (options.only === 'mcp') {
+    if (!config.authIssuer) throw new ConfigError('AUTH_ISSUER is required with serve --only mcp');
+    if (!config.jwksUrl) throw new ConfigError('JWKS_URL is required with serve --only mcp');
+  }
+  const issuer = options.only === 'mcp' ? config.authIssuer! : config.publicUrl;
+  const store = options.store;
+  const mcp = createMcpRoutes(deps, {
+    issuer,
+    jwksUrl: options.only === 'mcp' ? config.jwksUrl : null,
+    // PostgreSQL: other processes' revocations arrive by NOTIFY (S20); polling covers the rest.
+    revocationSources: store.listen
+      ? [
+          (onRevoked) =>
+            store.listen!(GRANT_REVOKED_CHANNEL, onRevoked, (error) =>
+              deps.log.warn({ err: error }, 'revocation LISTEN failed'),
+            ),
+        ]
+      : [],
+    ...options.mcp,
+  });
+  // Background work (revocation polling, LISTEN) ends before the database closes.
+  store.onClose?.(() => mcp.stop());
+
   const app = new Hono();
   app.use('*', accessLog(deps.log));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -70,6 +108,12 @@ export function buildApp(options: AppOptions): BuiltApp {
       return c.json({ error: 'SERVICE_UNAVAILABLE', message: 'The database is not reachable' }, 503);
     }
   });
+  app.route('/', createProtectedResourceRoutes(deps, issuer));
+  app.route('/', mcp.app);
+  if (options.only === 'mcp') {
+    app.onError((error, c) => renderApiError(error, c, deps.log));
+    return { app, deps, limiter, mcp };
+  }
   const rest = createRestApi(deps, limiter);
   app.route('/api/v1', rest.api);
   app.get('/api/docs', (c) => {
@@ -88,6 +132,7 @@ export function buildApp(options: AppOptions): BuiltApp {
   app.route('/', createTokenRoutes(deps));
   app.route('/', createAuthPages(deps, limiter));
   app.route('/', createHomePage(deps));
+  app.route('/', createDashboard(deps));
   const pageSession = sessionMiddleware(deps);
   const pageHeaders = pageSecurityHeaders();
   for (const path of ['/authorize', '/authorize/*']) app.use(path, pageHeaders, pageSession);
@@ -101,5 +146,5 @@ export function buildApp(options: AppOptions): BuiltApp {
     }),
   );
   app.onError((error, c) => renderApiError(error, c, deps.log));
-  return { app, deps, limiter };
+  return { app, deps, limiter, mcp };
 }

@@ -13,8 +13,15 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Process entry: open the database, migrate, build the app, listen; `stop` closes cleanly. */
-export async function startServer(config: Readonly<Config>, log: Logger): Promise<RunningServer> {
+/**
+ * Process entry: open the database, migrate, build the app, listen; `stop` closes cleanly. `only:
+ * 'mcp'` serves the MCP resource server alone (`serve --only mcp`).
+ */
+export async function startServer(
+  config: Readonly<Config>,
+  log: Logger,
+  options: { only?: 'mcp' } = {},
+): Promise<RunningServer> {
   const store = openStore(config.database);
   try {
     const applied = await migrateToLatest(store.db);
@@ -23,14 +30,25 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
     await store.close();
     throw error;
   }
-  const { app, deps } = buildApp({ config, store, log });
-  // Creates the first signing key on a new database, so the first token request does not wait.
-  await deps.keys.init();
-  // Housekeeping every ten minutes; unref'd so it never keeps the process alive on its own.
-  const maintenance = setInterval(() => {
-    runOAuthMaintenance(deps).catch((error) => log.warn({ err: error }, 'maintenance failed'));
-  }, MAINTENANCE_INTERVAL_MS);
-  maintenance.unref();
+  let built: ReturnType<typeof buildApp>;
+  try {
+    built = buildApp({ config, store, log, ...(options.only ? { only: options.only } : {}) });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const { app, deps } = built;
+  let maintenance: NodeJS.Timeout | undefined;
+  // An MCP-only process neither signs tokens nor owns the authorization server's housekeeping.
+  if (!options.only) {
+    // Creates the first signing key on a new database, so the first token request does not wait.
+    await deps.keys.init();
+    // Housekeeping every ten minutes; unref'd so it never keeps the process alive on its own.
+    maintenance = setInterval(() => {
+      runOAuthMaintenance(deps).catch((error) => log.warn({ err: error }, 'maintenance failed'));
+    }, MAINTENANCE_INTERVAL_MS);
+    maintenance.unref();
+  }
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
     const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);

@@ -36,13 +36,15 @@ const str = (ctx: CliContext, name: string) => ctx.flags[name] as string;
 export const commands: Command[] = [
   {
     name: 'serve',
-    usage: 'serve                      migrate the database, then serve HTTP',
-    flags: {},
+    usage: 'serve [--only mcp]          migrate the database, then serve HTTP (--only mcp: just /mcp)',
+    flags: { only: { type: 'string' } },
     async run(ctx) {
-      const server = await startServer(ctx.config, ctx.log);
+      const only = ctx.flags.only as string | undefined;
+      if (only !== undefined && only !== 'mcp') throw new CliError('--only accepts one value: mcp');
+      const server = await startServer(ctx.config, ctx.log, only ? { only } : {});
       ctx.log.info({ url: server.url, database: ctx.config.database.kind }, 'Userplane is listening');
       ctx.out(
-        `Userplane is running at ${server.url} (database: ${ctx.config.database.kind}, data: ${ctx.config.dataDir})`,
+        `Userplane is running at ${server.url} (database: ${ctx.config.database.kind}, data: ${ctx.config.dataDir}${only ? ', serving /mcp only' : ''})`,
       );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

@@ -53,6 +53,8 @@ const envSchema = z.object({
   DCR_RATE_LIMIT_PER_MINUTE: positiveInt('DCR_RATE_LIMIT_PER_MINUTE', 20),
   DCR_GLOBAL_RATE_LIMIT_PER_MINUTE: positiveInt('DCR_GLOBAL_RATE_LIMIT_PER_MINUTE', 300),
   SIGNIN_RATE_LIMIT_PER_MINUTE: positiveInt('SIGNIN_RATE_LIMIT_PER_MINUTE', 10),
+  AUTH_ISSUER: z.string().optional(),
+  JWKS_URL: z.string().optional(),
 });
 
 export type Database = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
@@ -86,6 +88,13 @@ export interface Config {
   dcrGlobalRateLimitPerMinute: number;
   /** Sign-in attempts per account and per address per minute (S31). */
   signinRateLimitPerMinute: number;
+  /**
+   * The authorization server's issuer, byte for byte, when `/mcp` runs apart from it
+   * (`serve --only mcp`); null: this process's own issuer, PUBLIC_URL.
+   */
+  authIssuer: string | null;
+  /** Where a separate `/mcp` process fetches the authorization server's signing keys (S21); null: in-process keys. */
+  jwksUrl: string | null;
   /** One line each for development-only defaults in force; printed once at start. */
   warnings: string[];
 }
@@ -118,6 +127,20 @@ function parsePublicUrl(raw: string | undefined, port: number, warnings: string[
   }
   // The issuer is compared byte for byte by clients (RFC 8414 §3.3), so keep one canonical form.
   return raw.replace(/\/+$/, '');
+}
+
+function parseOptionalUrl(name: string, raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL (got "${raw}")`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(`${name} must start with https:// or http://`);
+  // Kept as written: an issuer is compared byte for byte with the tokens' `iss` (RFC 8414 §3.3).
+  return raw;
 }
 
 function parseDatabase(raw: string | undefined, dataDir: string): Database {
@@ -227,6 +250,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dcrRateLimitPerMinute: e.DCR_RATE_LIMIT_PER_MINUTE,
     dcrGlobalRateLimitPerMinute: e.DCR_GLOBAL_RATE_LIMIT_PER_MINUTE,
     signinRateLimitPerMinute: e.SIGNIN_RATE_LIMIT_PER_MINUTE,
+    authIssuer: parseOptionalUrl('AUTH_ISSUER', e.AUTH_ISSUER),
+    jwksUrl: parseOptionalUrl('JWKS_URL', e.JWKS_URL),
     warnings,
   };
   if (config.allowPrivateNetworkFetch)

@@ -1,28 +1,44 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Deps } from '../services/deps.ts';
-import { getProfile } from '../services/profile.ts';
+import { MCP_APP_MIME_TYPE } from './apps/recording-viewer.ts';
+import { registerAccountTools } from './tools/account.ts';
+import { registerLinkTools } from './tools/links.ts';
+import { registerRecordingLogTools } from './tools/recording-logs.ts';
+import { registerRecordingTools } from './tools/recordings.ts';
+import { registerShowRecording } from './tools/show-recording.ts';
+import { registerWorkspaceTools } from './tools/workspace.ts';
 
-// TEMPORARY placeholder until the tools land (issue 4): one tool, so the transport can be tested.
+// One long-lived McpServer with every tool of PRODUCT.md §4 registered once; the /mcp endpoint feeds
+// it requests and puts the verified caller on each (`extra.authInfo.extra.userId`). Tools hold no
+// per-connection state, so one instance serves every request of every user.
 
-/** The long-lived MCP server with every tool registered. */
+/** Largest `arguments` payload of one tools/call (array elements plus object members, S38). */
+const MAX_TOOL_INPUT_ELEMENTS = 2_000;
+
+const INSTRUCTIONS = `Userplane holds screen recordings that customers make through recording links, with their console, network and user-action logs.
+Start with userplane_list_workspaces to get a workspaceId; every other tool takes it. List tools take page and per_page (default 10, at most 50).
+To investigate a recording: userplane_get_rec_info, then userplane_get_rec_console (level "error"), userplane_get_rec_network (status_min 400) and userplane_get_rec_actions, or userplane_show_recording to show it to the user.`;
+
+/** The MCP server with every Userplane tool and the recording viewer (MCP Apps) registered. */
 export function createMcpServer(deps: Deps): McpServer {
-  const server = new McpServer({ name: 'userplane', version: '0.1.0' }, { capabilities: { tools: {} } });
-  server.registerTool(
-    'userplane_get_profile',
+  const server = new McpServer(
+    { name: 'userplane', title: 'Userplane', version: '0.1.0' },
     {
-      title: 'Get my profile',
-      description: 'The signed-in user and counts of what they can reach.',
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-    },
-    async (extra) => {
-      const userId = String(extra.authInfo?.extra?.userId ?? '');
-      const { user, stats } = await getProfile(deps, userId);
-      const profile = { id: user.id, email: user.email, name: user.name, stats };
-      return {
-        content: [{ type: 'text', text: `${user.name ?? user.email} (${user.email})` }],
-        structuredContent: profile,
-      };
+      capabilities: {
+        tools: { listChanged: false },
+        resources: { listChanged: false },
+        // SEP-1865 capability negotiation: the server offers MCP Apps views; hosts without them get text.
+        extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: [MCP_APP_MIME_TYPE] } },
+      },
+      instructions: INSTRUCTIONS,
+      maxToolInputElements: MAX_TOOL_INPUT_ELEMENTS,
     },
   );
+  registerAccountTools(server, deps);
+  registerWorkspaceTools(server, deps);
+  registerRecordingTools(server, deps);
+  registerRecordingLogTools(server, deps);
+  registerShowRecording(server, deps);
+  registerLinkTools(server, deps);
   return server;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResourceKind } from '../domain/recording-resources.ts';
 
@@ -110,6 +110,16 @@ export async function storedFileSize(dataDir: string, relativePath: string): Pro
   try {
     const info = await stat(path.join(filesRoot(dataDir), ...checkedSegments(relativePath)));
     return info.isFile() ? info.size : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The bytes of a stored file, or undefined when it does not exist (e.g. removed by a concurrent delete). */
+export async function readStoredFile(dataDir: string, relativePath: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path.join(filesRoot(dataDir), ...checkedSegments(relativePath)));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

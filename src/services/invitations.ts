@@ -15,6 +15,7 @@ import { findActiveMemberByEmail, findActiveMemberByUser } from '../store/member
 import { findUserById, normalizeEmail } from '../store/users.ts';
 import { findWorkspaceById, upsertMember } from '../store/workspaces.ts';
 import { type Access, requireCapability } from './access.ts';
+import { audit } from './audit.ts';
 import type { Deps } from './deps.ts';
 
 export type { Invitation } from '../store/invitations.ts';
@@ -122,6 +123,43 @@ export async function acceptInvitation(
       role: invitation.role,
       joined_at: now,
     });
+    await audit(
+      deps,
+      'member.added',
+      {
+        userId,
+        workspaceId: workspace.id,
+        detail: { memberId, email: user.email, role: invitation.role, invitationId: invitation.id },
+      },
+      trx,
+    );
     return { workspaceId: workspace.id, memberId, role: invitation.role };
   });
+}
+
+/** What the invitation page shows before anyone accepts. */
+export interface InvitationPreview {
+  state: 'pending' | 'expired';
+  workspaceName: string;
+  email: string;
+  role: 'admin' | 'member';
+}
+
+/**
+ * Looks up an invitation by its token for the invitation page: the workspace's name, the invited
+ * email and role. Unknown, used or revoked tokens and deleted workspaces answer undefined; the
+ * token itself is the proof that its holder was sent the invitation.
+ */
+export async function previewInvitation(deps: Deps, token: string): Promise<InvitationPreview | undefined> {
+  if (token.length === 0 || token.length > 256) return undefined;
+  const invitation = await findInvitationByTokenHash(deps.db, sha256Hex(token));
+  if (!invitation || invitation.acceptedAt !== null || invitation.revokedAt !== null) return undefined;
+  const workspace = await findWorkspaceById(deps.db, invitation.workspaceId);
+  if (!workspace || workspace.deletedAt !== null) return undefined;
+  return {
+    state: invitation.expiresAt <= deps.clock.now() ? 'expired' : 'pending',
+    workspaceName: workspace.name,
+    email: invitation.email,
+    role: invitation.role,
+  };
 }

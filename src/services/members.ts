@@ -11,6 +11,7 @@ import {
 } from '../store/members.ts';
 import { findWorkspaceById, upsertMember } from '../store/workspaces.ts';
 import { type Access, requireCapability } from './access.ts';
+import { audit } from './audit.ts';
 import type { Deps } from './deps.ts';
 import { checkPage, type PageRequest } from './paging.ts';
 import { moveOwnership } from './workspace-admin.ts';
@@ -76,6 +77,18 @@ export async function changeMemberRole(
       throw refuseManage(access, target, newRole);
     if (!(await setMemberRole(trx, target.id, newRole)))
       throw new ApiError(404, 'MEMBER_NOT_FOUND', 'No such member in this workspace');
+    if (target.role !== newRole) {
+      await audit(
+        deps,
+        'member.role_changed',
+        {
+          userId: access.userId,
+          workspaceId: access.workspace.id,
+          detail: { memberId: target.id, email: target.email, from: target.role, to: newRole },
+        },
+        trx,
+      );
+    }
     return { ...target, role: newRole };
   });
 }
@@ -92,6 +105,11 @@ export async function removeMember(deps: Deps, access: Access, memberId: string)
   if (!canManageMember(access.member.role, target.role)) throw refuseManage(access, target);
   if (!(await removeMemberRow(deps.db, target.id, deps.clock.now())))
     throw new ApiError(404, 'MEMBER_NOT_FOUND', 'No such member in this workspace');
+  await audit(deps, 'member.removed', {
+    userId: access.userId,
+    workspaceId: access.workspace.id,
+    detail: { memberId: target.id, email: target.email, role: target.role },
+  });
 }
 
 /**
@@ -137,6 +155,18 @@ export async function addMemberDirectly(
     const member = await findActiveMember(trx, workspace.id, memberId);
     if (!member) throw new ApiError(404, 'MEMBER_NOT_FOUND', 'The membership could not be read back');
     if (role === 'owner') await moveOwnership(deps, trx, workspace, member);
+    await audit(
+      deps,
+      existing ? 'member.role_changed' : 'member.added',
+      {
+        userId: input.userId,
+        workspaceId: workspace.id,
+        detail: existing
+          ? { memberId, email: member.email, from: existing.role, to: role, by: 'operator' }
+          : { memberId, email: member.email, role, by: 'operator' },
+      },
+      trx,
+    );
     return { ...member, role };
   });
 }

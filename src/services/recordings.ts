@@ -1,8 +1,14 @@
 import { ApiError, validationError } from '../domain/errors.ts';
 import { canDelete } from '../domain/permissions.ts';
 import {
+  type ActionEntry,
+  type ConsoleEntry,
   DEFAULT_MAX_VIDEO_DURATION_MS,
   MIN_VIDEO_DURATION_MS,
+  type NetworkEntry,
+  parseActionLog,
+  parseConsoleNdjson,
+  parseNetworkLog,
   RESOURCE_CONTENT_TYPES,
   RESOURCE_KINDS,
   RESOURCE_MAX_BYTES,
@@ -29,7 +35,7 @@ import type { RecordingResourcesTable } from '../store/schema.ts';
 import { findMembership } from '../store/workspaces.ts';
 import type { Access } from './access.ts';
 import type { Deps } from './deps.ts';
-import { deleteRecordingFiles, storedFileSize, writeResourceFile } from './file-store.ts';
+import { deleteRecordingFiles, readStoredFile, storedFileSize, writeResourceFile } from './file-store.ts';
 import { checkPage } from './paging.ts';
 
 /** Longest a member may push a recording's expiry ahead (PRODUCT.md §1, Recording). */
@@ -362,6 +368,14 @@ export async function setRecordingExpiry(
   return visibleRecording(deps, access, recording.id);
 }
 
+function expiredError(): ApiError {
+  return new ApiError(
+    410,
+    'RECORDING_EXPIRED',
+    'This recording has expired: its video and logs are no longer available',
+  );
+}
+
 const KIND_WORDS: Readonly<Record<ResourceKind, string>> = {
   video: 'video',
   thumbnail: 'thumbnail',
@@ -382,13 +396,7 @@ export async function getRecordingResource(
 ): Promise<ResourceLink> {
   const recording = await visibleRecording(deps, access, recordingId);
   const now = deps.clock.now();
-  if (isExpired(recording, now)) {
-    throw new ApiError(
-      410,
-      'RECORDING_EXPIRED',
-      'This recording has expired: its video and logs are no longer available',
-    );
-  }
+  if (isExpired(recording, now)) throw expiredError();
   const resource = await findResource(deps.db, recording.id, kind);
   const words = KIND_WORDS[kind];
   if (!resource) {
@@ -425,4 +433,50 @@ export async function getRecordingResource(
     captureEnabled: true,
     message: `Signed ${words} URL, valid for ${ttl} seconds; request a new one after that`,
   };
+}
+
+/** The log kinds whose entries the server parses (console, network, actions). */
+export type LogKind = 'console-log' | 'network-log' | 'action';
+
+/** The entry type of each log kind. */
+export interface LogEntries {
+  'console-log': ConsoleEntry;
+  'network-log': NetworkEntry;
+  action: ActionEntry;
+}
+
+/** A recording's parsed log: its entries sorted by `ts`, or none when the log was not captured. */
+export interface RecordingLog<K extends LogKind> {
+  recording: Recording;
+  captured: boolean;
+  entries: LogEntries[K][];
+  /** Entries of the stored file that did not parse and were left out. */
+  invalidEntries: number;
+}
+
+const PARSERS: { [K in LogKind]: (text: string) => { entries: LogEntries[K][]; invalidLines: unknown[] } } = {
+  'console-log': parseConsoleNdjson,
+  'network-log': parseNetworkLog,
+  action: parseActionLog,
+};
+
+/**
+ * The parsed entries of one of a recording's logs, for callers that filter and page them (the MCP
+ * tools). Same rules as getRecordingResource: deleted → 410 RECORDING_GONE, expired → 410
+ * RECORDING_EXPIRED. The whole file is read and parsed per call: logs are at most 50 MB and this is
+ * an interactive, per-recording read, so no cache is kept.
+ */
+export async function readRecordingLog<K extends LogKind>(
+  deps: Deps,
+  access: Access,
+  recordingId: string,
+  kind: K,
+): Promise<RecordingLog<K>> {
+  const recording = await visibleRecording(deps, access, recordingId);
+  if (isExpired(recording, deps.clock.now())) throw expiredError();
+  const resource = await findResource(deps.db, recording.id, kind);
+  const bytes = resource ? await readStoredFile(deps.config.dataDir, resource.storagePath) : undefined;
+  if (!bytes) return { recording, captured: false, entries: [], invalidEntries: 0 };
+  const parsed = PARSERS[kind](bytes.toString('utf8'));
+  return { recording, captured: true, entries: parsed.entries, invalidEntries: parsed.invalidLines.length };
 }

@@ -11,6 +11,7 @@ import {
   softDeleteWorkspace,
 } from '../store/workspaces.ts';
 import { type Access, requireCapability } from './access.ts';
+import { audit } from './audit.ts';
 import type { Deps } from './deps.ts';
 import { checkPage, type PageRequest } from './paging.ts';
 import { checkWorkspaceName, MAX_OWNED_WORKSPACES } from './workspaces.ts';
@@ -104,6 +105,22 @@ export async function transferOwnership(deps: Deps, access: Access, toMemberId: 
     if (recipient.id === access.member.id)
       throw new ApiError(400, 'VALIDATION_FAILED', 'memberId: you already own this workspace', 'memberId');
     await moveOwnership(deps, trx, access.workspace, recipient);
+    await audit(
+      deps,
+      'member.role_changed',
+      {
+        userId: access.userId,
+        workspaceId: access.workspace.id,
+        detail: {
+          memberId: recipient.id,
+          email: recipient.email,
+          from: recipient.role,
+          to: 'owner',
+          previousOwnerMemberId: access.member.id,
+        },
+      },
+      trx,
+    );
     return { ...recipient, role: 'owner' };
   });
 }

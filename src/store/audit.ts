@@ -55,3 +55,47 @@ export async function listAuditEvents(
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
   return rows.map(toEvent);
 }
+
+/**
+ * The audit trail one workspace's admins may read, newest first: events recorded for the workspace
+ * (membership and role changes), events of users who are active members of it that belong to no
+ * workspace (sign-ins, consents, tokens, grant revocations), and server-wide signing-key
+ * rotations. Events recorded for another workspace never appear.
+ */
+export async function listWorkspaceAuditEvents(
+  db: Db,
+  workspaceId: string,
+  page: { offset: number; limit: number },
+): Promise<{ items: AuditEvent[]; total: number }> {
+  const base = db
+    .selectFrom('audit_events')
+    .where((eb) =>
+      eb.or([
+        eb('workspace_id', '=', workspaceId),
+        eb.and([
+          eb('workspace_id', 'is', null),
+          eb(
+            'user_id',
+            'in',
+            eb
+              .selectFrom('members')
+              .select('members.user_id')
+              .where('members.workspace_id', '=', workspaceId)
+              .where('members.removed_at', 'is', null),
+          ),
+        ]),
+        eb('type', '=', 'signing_key.rotated'),
+      ]),
+    );
+  const [rows, count] = await Promise.all([
+    base
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items: rows.map(toEvent), total: Number(count.n) };
+}

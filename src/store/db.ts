@@ -24,6 +24,86 @@ export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
   close(): Promise<void>;
+  /** Runs `hook` at the start of `close()`, before the connections end (background work stops first). */
+  onClose?(hook: () => Promise<void> | void): void;
+  /**
+   * PostgreSQL only: LISTENs on `channel` over a dedicated connection (reconnecting after a loss)
+   * and calls `onPayload` for each NOTIFY; resolves once listening, to the function that stops it.
+   */
+  listen?(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onError: (error: Error) => void,
+  ): Promise<() => Promise<void>>;
+}
+
+/** The channel revokeGrant notifies on PostgreSQL; every /mcp process LISTENs on it (S20). */
+export const GRANT_REVOKED_CHANNEL = 'userplane_grant_revoked';
+
+/** Whether this handle talks to PostgreSQL (the adapter tells, also inside a transaction). */
+export function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+function closeHooks() {
+  const hooks: Array<() => Promise<void> | void> = [];
+  return {
+    add: (hook: () => Promise<void> | void) => {
+      hooks.push(hook);
+    },
+    run: async () => {
+      for (const hook of hooks.splice(0)) await hook();
+    },
+  };
+}
+
+/**
+ * A dedicated client for LISTEN: pooled connections are handed to other queries, which would miss
+ * notifications or hold the pool's slot. Reconnects after a second when the connection is lost;
+ * callers poll as well, so nothing is missed in the meantime.
+ */
+async function listenOn(
+  connection: pg.ClientConfig,
+  channel: string,
+  onPayload: (payload: string) => void,
+  onError: (error: Error) => void,
+): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client(connection);
+    next.on('notification', (message) => {
+      if (message.channel === channel && message.payload) onPayload(message.payload);
+    });
+    const lost = (error?: Error) => {
+      if (client !== next) return;
+      client = undefined;
+      next.end().catch(() => {});
+      if (error) onError(error);
+      if (!stopped) retry = setTimeout(() => connect().catch(onError), 1000);
+      retry?.unref();
+    };
+    next.on('error', lost);
+    next.on('end', () => lost());
+    client = next;
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${channel}`);
+    } catch (error) {
+      lost(error as Error);
+      throw error;
+    }
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const current = client;
+    client = undefined;
+    await current?.end().catch(() => {});
+  };
 }
 
 // pg returns BIGINT (OID 20) as a string to avoid precision loss; our bigints are epoch ms and
@@ -48,7 +128,26 @@ export function openStore(
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    const hooks = closeHooks();
+    const connection: pg.ClientConfig = {
+      connectionString: setting.url,
+      types: pgTypes,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    };
+    return {
+      db,
+      dialect: 'postgres',
+      close: async () => {
+        await hooks.run();
+        await db.destroy();
+      },
+      onClose: hooks.add,
+      listen: async (channel, onPayload, onError) => {
+        const stop = await listenOn(connection, channel, onPayload, onError);
+        hooks.add(stop);
+        return stop;
+      },
+    };
   }
   if (setting.file !== ':memory:') mkdirSync(dirname(setting.file), { recursive: true });
   const sqlite = new SqliteDatabase(setting.file);
@@ -59,7 +158,16 @@ export function openStore(
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const hooks = closeHooks();
+  return {
+    db,
+    dialect: 'sqlite',
+    close: async () => {
+      await hooks.run();
+      await db.destroy();
+    },
+    onClose: hooks.add,
+  };
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */

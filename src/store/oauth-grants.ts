@@ -1,4 +1,5 @@
-import type { Db } from './db.ts';
+import { sql } from 'kysely';
+import { type Db, GRANT_REVOKED_CHANNEL, isPostgres } from './db.ts';
 import type {
   OAuthCodesTable,
   OAuthGrantsTable,
@@ -81,7 +82,10 @@ export async function listGrantsRevokedSince(
   return rows.map((r) => ({ id: r.id, revokedAt: r.revoked_at! }));
 }
 
-/** Revokes a grant and every refresh token of it; false when it was already revoked. */
+/**
+ * Revokes a grant and every refresh token of it; false when it was already revoked. On PostgreSQL it
+ * also NOTIFYs every /mcp process (delivered at commit when `db` is a transaction), S20.
+ */
 export async function revokeGrant(db: Db, grantId: string, reason: string, now: number): Promise<boolean> {
   const result = await db
     .updateTable('oauth_grants')
@@ -89,6 +93,9 @@ export async function revokeGrant(db: Db, grantId: string, reason: string, now: 
     .where('id', '=', grantId)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 1 && isPostgres(db)) {
+    await sql`select pg_notify(${GRANT_REVOKED_CHANNEL}, ${grantId})`.execute(db);
+  }
   await db
     .updateTable('oauth_refresh_tokens')
     .set({ revoked_at: now, successor_payload: null })

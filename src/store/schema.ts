@@ -137,6 +137,15 @@ export interface RateLimitCountersTable {
   count: number;
 }
 
+/** The one-time first-run setup link (at most one row, id 'setup'); only the token's SHA-256. */
+export interface SetupTokensTable {
+  id: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface SchemaVersion {
   id: Generated<number>;
 }
@@ -153,6 +162,7 @@ export interface Database extends OAuthDatabase {
   recording_resources: RecordingResourcesTable;
   api_keys: ApiKeysTable;
   rate_limit_counters: RateLimitCountersTable;
+  setup_tokens: SetupTokensTable;
 }
 
 export interface OAuthClientsTable {

@@ -18,7 +18,9 @@ function testFiles(dir: string): string[] {
 /** IDs named in the titles of it/test/describe calls of a file. */
 function idsInTitles(source: string): Set<string> {
   const ids = new Set<string>();
-  for (const m of source.matchAll(/\b(?:it|test|describe)(?:\.each\([^)]*\)|\.runIf\([^)]*\)|\.skipIf\([^)]*\))?\(\s*(['"`])((?:(?!\1).)*)\1/g)) {
+  for (const m of source.matchAll(
+    /\b(?:it|test|describe)(?:\.each\([^)]*\)|\.runIf\([^)]*\)|\.skipIf\([^)]*\))?\(\s*(['"`])((?:(?!\1).)*)\1/g,
+  )) {
     for (const id of m[2]!.matchAll(/\bS(\d{1,2})\b/g)) ids.add(`S${id[1]}`);
   }
   return ids;
@@ -41,7 +43,8 @@ describe('docs/security.md', () => {
       for (const file of row.files) {
         const path = join(ROOT, file);
         if (!existsSync(path)) problems.push(`${row.id}: ${file} does not exist`);
-        else if (!idsInTitles(readFileSync(path, 'utf8')).has(row.id)) problems.push(`${row.id}: no test title in ${file} names it`);
+        else if (!idsInTitles(readFileSync(path, 'utf8')).has(row.id))
+          problems.push(`${row.id}: no test title in ${file} names it`);
       }
     }
     expect(problems).toEqual([]);

@@ -12,6 +12,8 @@ export function renderApiError(error: unknown, c: Context, log: Logger): Respons
     return c.json({ error: error.code, message: error.message }, error.status);
   }
   if (error instanceof HTTPException) {
+    // A finished response carried by the exception (dashboard pages end requests this way).
+    if (error.res) return error.getResponse();
     if (error.status === 413)
       return c.json({ error: 'PAYLOAD_TOO_LARGE', message: 'body: request body is too large' }, 413);
     if (error.status === 400) {

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from '../../domain/errors.ts';
 import { sha256Hex } from '../../lib/crypto.ts';
+import { audit } from '../../services/audit.ts';
 import type { Deps } from '../../services/deps.ts';
 import type { RateDecision, RateLimiter } from '../../services/rate-limit.ts';
 import { endSession } from '../../services/sessions.ts';
@@ -114,6 +115,11 @@ export function createAuthPages(deps: Deps, limiter: RateLimiter): Hono {
       );
     }
     await signInBrowser(c, deps, user);
+    // The workspace audit log shows members' sign-ins (issue 5).
+    await audit(deps, 'user.signed_in', {
+      userId: user.id,
+      origin: { ip, userAgent: c.req.header('user-agent') ?? null },
+    });
     deps.log.info({ userId: user.id }, 'browser signed in');
     // S5: after a form POST carrying credentials, 303 so the browser follows with a GET.
     return c.redirect(returnTo, 303);

@@ -103,4 +103,125 @@ dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0 0 0.75rem; color: var(--muted); overflow-wrap: anywhere; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.9em; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+/* ---- Dashboard: shell, Recordings, player, Links (src/http/dashboard) ---- */
+body.dashboard main.dash-main { max-width: 72rem; margin: 1.5rem auto 3rem; }
+.skip { position: absolute; left: -999px; top: 0; background: var(--card); padding: 0.5rem 1rem; z-index: 10; }
+.skip:focus { left: 0.5rem; }
+header.dash-header { flex-wrap: wrap; }
+header.dash-header .switcher { display: flex; gap: 0.5rem; align-items: center; margin-right: auto; }
+select, textarea, input[type="date"] {
+  font: inherit;
+  color: inherit;
+  background: var(--bg);
+  border: 1px solid var(--border);
+  border-radius: 6px;
+  padding: 0.45rem 0.6rem;
+  max-width: 100%;
+}
+textarea { display: block; width: 100%; margin: 0 0 1rem; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.9rem; }
+select:focus-visible, textarea:focus-visible, summary:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+button.small { padding: 0.3rem 0.7rem; font-size: 0.9rem; }
+button.danger, a.button.danger { background: var(--danger); border-color: var(--danger); color: #fff; }
+a.button {
+  display: inline-block;
+  font-weight: 600;
+  padding: 0.55rem 1.1rem;
+  border-radius: 6px;
+  background: var(--accent);
+  color: var(--accent-text);
+  text-decoration: none;
+}
+a.danger-link { color: var(--danger); }
+details.menu { position: relative; }
+details.menu > summary { cursor: pointer; list-style: none; padding: 0.35rem 0.6rem; border: 1px solid var(--border); border-radius: 6px; }
+details.menu > summary::-webkit-details-marker { display: none; }
+details.menu > summary::after { content: " ▾"; }
+details.menu .menu-body {
+  position: absolute;
+  right: 0;
+  top: calc(100% + 0.35rem);
+  min-width: 14rem;
+  background: var(--card);
+  border: 1px solid var(--border);
+  border-radius: 8px;
+  padding: 0.75rem 1rem;
+  z-index: 5;
+  box-shadow: 0 6px 24px rgb(0 0 0 / 0.12);
+}
+details.menu ul { list-style: none; margin: 0; padding: 0; }
+details.menu li { margin: 0.35rem 0; }
+nav.dash-nav { background: var(--card); border-bottom: 1px solid var(--border); overflow-x: auto; }
+nav.dash-nav ul { display: flex; gap: 0.25rem; list-style: none; margin: 0 auto; padding: 0 1rem; max-width: 72rem; }
+nav.dash-nav a { display: block; padding: 0.6rem 0.75rem; color: var(--text); text-decoration: none; white-space: nowrap; border-bottom: 3px solid transparent; }
+nav.dash-nav a[aria-current="page"] { border-bottom-color: var(--accent); font-weight: 600; }
+.flash { background: var(--card); border: 1px solid var(--accent); border-left-width: 4px; border-radius: 6px; padding: 0.6rem 1rem; }
+.card + .card, .card + section, .table-wrap + .pager, .pager + .card { margin-top: 1.25rem; }
+.card.narrow { max-width: 36rem; }
+.card.empty h2 { font-size: 1.15rem; margin: 0 0 0.5rem; }
+form.filters { display: flex; flex-wrap: wrap; gap: 0.75rem 1rem; align-items: flex-end; margin: 0 0 1.25rem; }
+form.filters .filter-actions { display: flex; gap: 0.75rem; align-items: center; }
+.table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--border); border-radius: 10px; }
+table.list { width: 100%; border-collapse: collapse; }
+table.list th, table.list td { text-align: left; padding: 0.6rem 0.8rem; border-bottom: 1px solid var(--border); vertical-align: top; }
+table.list tbody tr:last-child td { border-bottom: none; }
+table.list th { font-size: 0.85rem; color: var(--muted); font-weight: 600; }
+td.row-actions { white-space: nowrap; }
+td.row-actions a + a { margin-left: 0.75rem; }
+.copy { display: flex; gap: 0.4rem; align-items: center; }
+.copy input[type="text"] { margin: 0; min-width: 12rem; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.85rem; padding: 0.3rem 0.5rem; }
+.pager { display: flex; justify-content: space-between; align-items: center; margin: 1rem 0; }
+.form-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 0 1rem; }
+.form-grid select { width: 100%; margin: 0 0 1rem; }
+.checkbox { display: flex; gap: 0.5rem; align-items: baseline; margin: 0 0 1rem; }
+.checkbox label { font-weight: 400; }
+.grid-2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1.25rem; margin-top: 1.25rem; }
+.grid-2 .card + .card { margin-top: 0; }
+.inline-form input[type="date"] { display: block; margin: 0 0 0.75rem; }
+dialog { border: 1px solid var(--border); border-radius: 10px; background: var(--card); color: var(--text); max-width: 30rem; padding: 1.5rem; }
+dialog::backdrop { background: rgb(0 0 0 / 0.45); }
+.player { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 1.25rem; align-items: start; }
+.player video { width: 100%; max-height: 70vh; background: #000; border-radius: 8px; display: block; }
+.panels { background: var(--card); border: 1px solid var(--border); border-radius: 10px; padding: 0.75rem; min-width: 0; }
+.tabs { display: flex; gap: 0.25rem; border-bottom: 1px solid var(--border); margin: 0 0 0.75rem; overflow-x: auto; }
+.tabs a { padding: 0.4rem 0.75rem; text-decoration: none; color: var(--text); border-bottom: 3px solid transparent; }
+.tabs a[aria-selected="true"] { border-bottom-color: var(--accent); font-weight: 600; }
+.panel + .panel { margin-top: 1rem; }
+.panel-title { font-size: 1rem; margin: 0 0 0.5rem; }
+ol.entries { list-style: none; margin: 0; padding: 0; max-height: 60vh; overflow-y: auto; }
+ol.entries li { border-bottom: 1px solid var(--border); }
+button.entry {
+  display: flex;
+  gap: 0.5rem;
+  align-items: baseline;
+  width: 100%;
+  text-align: left;
+  background: none;
+  border: none;
+  border-left: 3px solid transparent;
+  border-radius: 0;
+  padding: 0.35rem 0.5rem;
+  color: var(--text);
+  font-weight: 400;
+  font-size: 0.88rem;
+}
+button.entry:hover { background: var(--bg); }
+button.entry .ts { color: var(--muted); font-variant-numeric: tabular-nums; flex: none; }
+button.entry .msg { overflow-wrap: anywhere; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
+button.entry.current { background: var(--warn-bg); border-left-color: var(--accent); }
+button.entry.level-error, button.entry.failed { border-left-color: var(--danger); }
+button.entry.level-error .msg, button.entry.failed .msg { color: var(--danger); }
+.badge.level-error { color: var(--danger); border-color: var(--danger); }
+.badge.level-warn { color: var(--warn-text); background: var(--warn-bg); border-color: transparent; }
+details.stack { padding: 0 0.5rem 0.5rem 2.5rem; font-size: 0.85rem; }
+details.stack pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.25rem 0; }
+dd.notes { white-space: pre-wrap; color: var(--text); }
+@media (max-width: 48rem) {
+  .player { grid-template-columns: 1fr; }
+  table.list thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.list tr { display: block; border-bottom: 1px solid var(--border); padding: 0.5rem 0; }
+  table.list td { display: block; border: none; padding: 0.2rem 0.8rem; }
+  table.list td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 0.85rem; }
+  header.dash-header .switcher { margin-right: 0; }
+}
+/* ---- end of the dashboard section ---- */
 `;

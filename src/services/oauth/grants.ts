@@ -6,8 +6,10 @@ import {
   findGrant,
   findRefreshToken,
   latestLiveRefreshExpiry,
+  listGrantsRevokedSince,
   listUserGrants,
   revokeGrant,
+  touchGrant,
 } from '../../store/oauth-grants.ts';
 import { InvalidTokenError, verifyAccessToken } from '../access-tokens.ts';
 import { audit, type RequestOrigin } from '../audit.ts';
@@ -75,6 +77,19 @@ export async function listConnectedApps(deps: Deps, userId: string): Promise<Con
       revokedAt: grant.revokedAt,
     };
   });
+}
+
+/** Grants revoked at or after `since` (epoch ms): the MCP revocation view's load and polling (S20). */
+export async function listRecentlyRevokedGrants(
+  deps: Pick<Deps, 'db'>,
+  since: number,
+): Promise<Array<{ id: string; revokedAt: number }>> {
+  return await listGrantsRevokedSince(deps.db, since);
+}
+
+/** Records that a grant was used now (Connected Apps' "last used"); a no-op within a minute of the last. */
+export async function recordGrantUse(deps: Pick<Deps, 'db' | 'clock'>, grantId: string): Promise<void> {
+  await touchGrant(deps.db, grantId, deps.clock.now());
 }
 
 async function endGrant(deps: Deps, grantId: string, reason: string): Promise<boolean> {

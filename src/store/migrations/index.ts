@@ -2,12 +2,16 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_foundation.ts';
 import * as m0002domains from './0002_domains.ts';
 import * as m0010oauth from './0010_oauth.ts';
+import * as m0011setup from './0011_setup.ts';
+import * as m0020revocations from './0020_grant_revocations.ts';
 
 /** Every migration in order. Names sort lexically; never rename or edit a shipped one. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_domains': m0002domains,
   '0010_oauth': m0010oauth,
+  '0011_setup': m0011setup,
+  '0020_grant_revocations': m0020revocations,
 };
 
 /** A provider that needs no file-system scan, so it works the same from source and from a bundle. */

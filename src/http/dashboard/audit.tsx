@@ -1,0 +1,124 @@
+import { Hono } from 'hono';
+import { type AuditLogEntry, listWorkspaceAuditLog } from '../../services/audit-log.ts';
+import type { Deps } from '../../services/deps.ts';
+import { dashboardErrorHandler, loadDashboardContext, requireWorkspace } from './context.ts';
+import type { SettingsChains } from './settings-common.tsx';
+import { DashboardPage, Pager, pageParam, renderDashboard, Time } from './shell.tsx';
+
+// The audit log (issue 5, owners and admins): the authorization server's events for the
+// workspace's members — sign-ins, consents, token issues, refresh-token reuse, code replay, grant
+// revocations, signing-key rotations — plus membership and role changes, newest first.
+
+const PER_PAGE = 50;
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** One sentence for an event; unknown types fall back to their name. */
+export function describeAuditEvent(event: AuditLogEntry): string {
+  const who = event.userName ?? event.userEmail ?? 'Someone';
+  const app = event.clientName ?? 'an application';
+  const d = event.detail;
+  const target = text(d.email) ?? 'a member';
+  switch (event.type) {
+    case 'user.signed_in':
+      return `${who} signed in`;
+    case 'user.signin_failed':
+      return `A sign-in as ${who} failed`;
+    case 'authorization.requested':
+      return `${app} asked ${who} for access`;
+    case 'consent.granted':
+      return `${who} allowed ${app}`;
+    case 'consent.denied':
+      return `${who} denied ${app}`;
+    case 'token.issued':
+      return `${app} received tokens for ${who}`;
+    case 'token.refreshed':
+      return `${app} refreshed its tokens for ${who}`;
+    case 'refresh.reuse_detected':
+      return `A used refresh token of ${app} was presented again: its access for ${who} was revoked`;
+    case 'code.replay_detected':
+      return `An authorization code of ${app} was replayed: its access for ${who} was revoked`;
+    case 'grant.revoked':
+      return `${who} revoked ${app}'s access`;
+    case 'token.revoked':
+      return `${app}'s access for ${who} was revoked through the revocation endpoint`;
+    case 'signing_key.rotated':
+      return 'The server rotated its token signing key';
+    case 'member.added':
+      return `${target} joined as ${text(d.role) ?? 'member'}`;
+    case 'member.role_changed':
+      return `${who} changed ${target}'s role from ${text(d.from) ?? '?'} to ${text(d.to) ?? '?'}`;
+    case 'member.removed':
+      return `${who} removed ${target}`;
+    default:
+      return event.type;
+  }
+}
+
+/** The audit log page; mounted by createSettingsRoutes. */
+export function createAuditRoutes(deps: Deps, chains: SettingsChains): Hono {
+  const app = new Hono();
+  app.onError(dashboardErrorHandler(deps));
+
+  app.get('/w/:ws/audit', ...chains.page, async (c) => {
+    const ctx = await loadDashboardContext(c, deps);
+    const ws = await requireWorkspace(c, deps, c.req.param('ws'));
+    // Members are refused by the service (403 naming the role); the shell does not link them here.
+    const log = await listWorkspaceAuditLog(deps, ws.access, {
+      page: pageParam(c.req.query('page')),
+      perPage: PER_PAGE,
+    });
+    const base = `/w/${encodeURIComponent(ws.current.id)}/audit`;
+    return renderDashboard(
+      c,
+      <DashboardPage
+        title="Audit log"
+        user={ctx.user}
+        csrf={ctx.csrf}
+        workspaces={ctx.workspaces}
+        current={ws.current}
+        section="audit"
+      >
+        <h1>Audit log</h1>
+        <p class="muted">
+          Sign-ins, AI application access and membership changes of this workspace's members, newest first.
+        </p>
+        {log.items.length === 0 ? (
+          <p>Nothing recorded yet. Events appear here when members sign in, connect applications or join.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">From</th>
+                </tr>
+              </thead>
+              <tbody>
+                {log.items.map((event) => (
+                  <tr>
+                    <td>
+                      <Time ms={event.createdAt} />
+                    </td>
+                    <td>{describeAuditEvent(event)}</td>
+                    <td>
+                      <code>{event.type}</code>
+                    </td>
+                    <td title={event.userAgent ?? undefined}>{event.ip ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <Pager page={log.page} perPage={log.perPage} total={log.total} hrefFor={(p) => `${base}?page=${p}`} />
+      </DashboardPage>,
+    );
+  });
+
+  return app;
+}

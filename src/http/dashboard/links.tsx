@@ -1,0 +1,651 @@
+import { type Context, Hono } from 'hono';
+import { ApiError } from '../../domain/errors.ts';
+import { canDelete } from '../../domain/permissions.ts';
+import type { Domain, Link, Project } from '../../domain/types.ts';
+import type { Deps } from '../../services/deps.ts';
+import { listDomains } from '../../services/domains.ts';
+import {
+  createLink,
+  deleteLink,
+  getLink,
+  linkUrl,
+  listLinks,
+  MAX_LINK_META_BYTES,
+  MAX_LINK_TITLE,
+  updateLink,
+} from '../../services/links.ts';
+import { listProjects } from '../../services/projects.ts';
+import {
+  type DashboardContext,
+  loadDashboardContext,
+  notFoundPage,
+  requireWorkspace,
+  stopWith,
+  type WorkspaceContext,
+} from './context.ts';
+import type { DashboardChains } from './index.ts';
+import { CsrfField, DashboardPage, Pager, pageParam, renderDashboard, Time } from './shell.tsx';
+
+// Links (PRODUCT.md §6): the workspace's recording links with a copyable URL, a create form, an
+// edit page and delete (offered to admins, owners and the link's creator; the service refuses
+// everyone else anyway). Forms post and redirect back with a flash message; errors re-render the
+// form with what was typed.
+
+const PER_PAGE = 25;
+const CHOICES = { page: 1, perPage: 100 };
+
+const FLASH: Record<string, string> = {
+  'link-created': 'Link created. Copy it and send it to a customer.',
+  'link-updated': 'Link saved.',
+  'link-deleted': 'Link deleted. Recordings made through it are kept.',
+  'link-gone': 'That link has been deleted.',
+};
+
+function wsPath(workspaceId: string): string {
+  return `/w/${encodeURIComponent(workspaceId)}`;
+}
+
+function linkPath(workspaceId: string, linkId: string): string {
+  return `${wsPath(workspaceId)}/links/${encodeURIComponent(linkId)}`;
+}
+
+function mayDelete(ws: WorkspaceContext, link: Link): boolean {
+  return canDelete(
+    { role: ws.access.member.role, memberId: ws.access.member.id },
+    'link.delete',
+    link.creator.memberId,
+  );
+}
+
+interface LinkForm {
+  domainId: string;
+  projectId: string;
+  title: string;
+  reusable: boolean;
+  meta: string;
+}
+
+const EMPTY_FORM: LinkForm = { domainId: '', projectId: '', title: '', reusable: false, meta: '' };
+
+interface FormError {
+  field?: string | undefined;
+  message: string;
+}
+
+function text(form: Record<string, unknown>, name: string, max: number): string {
+  const value = form[name];
+  return typeof value === 'string' ? value.slice(0, max) : '';
+}
+
+function readForm(form: Record<string, unknown>): LinkForm {
+  return {
+    domainId: text(form, 'domain', 100),
+    projectId: text(form, 'project', 100),
+    title: text(form, 'title', MAX_LINK_TITLE * 2),
+    reusable: form.reusable === 'on' || form.reusable === '1',
+    meta: text(form, 'meta', MAX_LINK_META_BYTES * 4),
+  };
+}
+
+/** The metadata textarea as an object: empty means {}; anything but a JSON object is refused. */
+function parseMeta(value: string): Record<string, unknown> | FormError {
+  if (value.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return { field: 'meta', message: 'Metadata must be valid JSON, for example {"ticket": "4711"}.' };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { field: 'meta', message: 'Metadata must be a JSON object, for example {"ticket": "4711"}.' };
+  }
+  if (Buffer.byteLength(JSON.stringify(parsed), 'utf8') > MAX_LINK_META_BYTES) {
+    return { field: 'meta', message: `Metadata must be at most ${MAX_LINK_META_BYTES / 1024} KB as JSON.` };
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function isFormError(value: unknown): value is FormError {
+  return (
+    typeof value === 'object' && value !== null && 'message' in value && typeof value.message === 'string'
+  );
+}
+
+/** A service refusal as a form error; anything that is not the form's fault is rethrown. */
+function formErrorOf(error: unknown): FormError {
+  if (!(error instanceof ApiError) || error.status >= 500) throw error;
+  if (error.code === 'NOT_A_MEMBER') throw error;
+  const field = error.field === 'domainId' ? 'domain' : error.field === 'projectId' ? 'project' : error.field;
+  // Service messages lead with the field name ("title: must be …"); the form labels it already.
+  return { field, message: error.message.replace(/^[A-Za-z]+: /, '') };
+}
+
+function FieldError(props: { id: string; error?: FormError | undefined; field: string }) {
+  if (!props.error || props.error.field !== props.field) return null;
+  return (
+    <p id={props.id} class="error" role="alert">
+      {props.error.message}
+    </p>
+  );
+}
+
+function invalid(error: FormError | undefined, field: string) {
+  return error?.field === field ? { 'aria-invalid': 'true', 'aria-describedby': `${field}-error` } : {};
+}
+
+function GeneralError(props: { error?: FormError | undefined; fields: string[] }) {
+  const e = props.error;
+  if (!e || (e.field && props.fields.includes(e.field))) return null;
+  return (
+    <p class="error" role="alert">
+      {e.message}
+    </p>
+  );
+}
+
+function MetaField(props: { value: string; error?: FormError | undefined; id: string }) {
+  return (
+    <>
+      <label for={props.id}>Metadata (optional JSON object, at most 10 KB)</label>
+      <textarea id={props.id} name="meta" rows={4} spellcheck={false} {...invalid(props.error, 'meta')}>
+        {props.value}
+      </textarea>
+      <p class="hint">Copied onto every recording made through this link, e.g. {'{"ticket": "4711"}'}.</p>
+      <FieldError id="meta-error" error={props.error} field="meta" />
+    </>
+  );
+}
+
+function CreateForm(props: {
+  ws: WorkspaceContext;
+  csrf: string;
+  domains: Domain[];
+  projects: Project[];
+  values: LinkForm;
+  error?: FormError | undefined;
+}) {
+  const { ws, values, error } = props;
+  const id = ws.current.id;
+  if (props.domains.length === 0) {
+    return (
+      <section class="card" aria-labelledby="create-heading">
+        <h2 id="create-heading">Create a link</h2>
+        <p>
+          Links record on your own site, so the workspace first needs a verified domain.{' '}
+          {ws.current.role === 'member'
+            ? 'Ask an owner or admin to add and verify your site’s domain in Workspace Settings.'
+            : 'Add your site’s domain and verify it in Workspace Settings, then come back here.'}
+        </p>
+        {ws.current.role === 'member' ? null : (
+          <p>
+            <a class="button" href={`${wsPath(id)}/settings`}>
+              Go to Workspace Settings
+            </a>
+          </p>
+        )}
+      </section>
+    );
+  }
+  return (
+    <section class="card" aria-labelledby="create-heading">
+      <h2 id="create-heading">Create a link</h2>
+      <form method="post" action={`${wsPath(id)}/links`}>
+        <CsrfField csrf={props.csrf} />
+        <GeneralError error={error} fields={['domain', 'project', 'title', 'meta']} />
+        <div class="form-grid">
+          <div>
+            <label for="link-domain">Domain</label>
+            <select id="link-domain" name="domain" required {...invalid(error, 'domain')}>
+              {props.domains.map((d) => (
+                <option value={d.id} selected={d.id === values.domainId}>
+                  {d.host}
+                </option>
+              ))}
+            </select>
+            <FieldError id="domain-error" error={error} field="domain" />
+          </div>
+          <div>
+            <label for="link-project">Project</label>
+            <select id="link-project" name="project" {...invalid(error, 'project')}>
+              {props.projects.map((p) => (
+                <option value={p.id} selected={values.projectId ? p.id === values.projectId : p.isDefault}>
+                  {p.title}
+                </option>
+              ))}
+            </select>
+            <FieldError id="project-error" error={error} field="project" />
+          </div>
+        </div>
+        <label for="link-title">Title (optional)</label>
+        <input
+          id="link-title"
+          type="text"
+          name="title"
+          maxlength={MAX_LINK_TITLE}
+          value={values.title}
+          placeholder="e.g. Checkout fails for ACME"
+          {...invalid(error, 'title')}
+        />
+        <FieldError id="title-error" error={error} field="title" />
+        <div class="checkbox">
+          <input id="link-reusable" type="checkbox" name="reusable" checked={values.reusable} />
+          <label for="link-reusable">Reusable (anyone with the link can record more than once)</label>
+        </div>
+        <MetaField id="link-meta" value={values.meta} error={error} />
+        <div class="actions">
+          <button type="submit">Create link</button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function CopyUrl(props: { url: string; label: string; id: string }) {
+  return (
+    <div class="copy">
+      <label for={props.id} class="sr-only">
+        {props.label}
+      </label>
+      <input id={props.id} type="text" readonly value={props.url} />
+      <button type="button" class="secondary small" data-copy={props.url} hidden>
+        Copy
+      </button>
+    </div>
+  );
+}
+
+function LinksPage(props: {
+  ctx: DashboardContext;
+  ws: WorkspaceContext;
+  flash?: string | undefined;
+  links: Link[];
+  page: number;
+  total: number;
+  domains: Domain[];
+  projects: Project[];
+  values: LinkForm;
+  error?: FormError | undefined;
+  publicUrl: string;
+}) {
+  const { ctx, ws } = props;
+  const id = ws.current.id;
+  return (
+    <DashboardPage
+      title="Links"
+      user={ctx.user}
+      csrf={ctx.csrf}
+      workspaces={ctx.workspaces}
+      current={ws.current}
+      section="links"
+      flash={props.flash}
+    >
+      <h1>Links</h1>
+      <p class="muted">
+        Send a link to a customer; when they open it they can record their screen on your site, and the
+        recording appears under <a href={`${wsPath(id)}/recordings`}>Recordings</a>.
+      </p>
+      {props.links.length === 0 ? (
+        <div class="card empty">
+          <h2>No links yet</h2>
+          <p>Create your first link below, then copy it into a chat or email to a customer.</p>
+        </div>
+      ) : (
+        <div class="table-wrap">
+          <table class="list">
+            <caption class="sr-only">Links, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Title</th>
+                <th scope="col">Link</th>
+                <th scope="col">Domain</th>
+                <th scope="col">Project</th>
+                <th scope="col">Creator</th>
+                <th scope="col">Reusable</th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.links.map((link) => {
+                const title = link.title ?? 'Untitled link';
+                return (
+                  <tr data-link-id={link.id}>
+                    <td data-label="Title">{title}</td>
+                    <td data-label="Link">
+                      <CopyUrl
+                        id={`url-${link.id}`}
+                        url={linkUrl(props.publicUrl, link.id)}
+                        label={`Link URL of ${title}`}
+                      />
+                    </td>
+                    <td data-label="Domain">{link.domain.host}</td>
+                    <td data-label="Project">{link.project.title}</td>
+                    <td data-label="Creator">{link.creator.name}</td>
+                    <td data-label="Reusable">{link.reusable ? 'Yes' : 'No'}</td>
+                    <td data-label="Created">
+                      <Time ms={link.createdAt} dateOnly />
+                    </td>
+                    <td class="row-actions">
+                      <a href={`${linkPath(id, link.id)}/edit`} aria-label={`Edit ${title}`}>
+                        Edit
+                      </a>
+                      {mayDelete(ws, link) ? (
+                        <>
+                          <a
+                            href={`${linkPath(id, link.id)}/delete`}
+                            class="danger-link"
+                            data-confirm={`delete-${link.id}`}
+                            aria-label={`Delete ${title}`}
+                          >
+                            Delete
+                          </a>
+                          <DeleteDialog
+                            id={`delete-${link.id}`}
+                            title={title}
+                            action={`${linkPath(id, link.id)}/delete`}
+                            csrf={ctx.csrf}
+                          />
+                        </>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager
+        page={props.page}
+        perPage={PER_PAGE}
+        total={props.total}
+        hrefFor={(page) => `${wsPath(id)}/links${page > 1 ? `?page=${page}` : ''}`}
+      />
+      <CreateForm
+        ws={ws}
+        csrf={ctx.csrf}
+        domains={props.domains}
+        projects={props.projects}
+        values={props.values}
+        error={props.error}
+      />
+    </DashboardPage>
+  );
+}
+
+function DeleteForm(props: { action: string; csrf: string }) {
+  return (
+    <form method="post" action={props.action}>
+      <CsrfField csrf={props.csrf} />
+      <button type="submit" class="danger">
+        Delete link
+      </button>
+    </form>
+  );
+}
+
+function DeleteDialog(props: { id: string; title: string; action: string; csrf: string }) {
+  return (
+    <dialog id={props.id} aria-labelledby={`${props.id}-title`}>
+      <h2 id={`${props.id}-title`}>Delete “{props.title}”?</h2>
+      <p>Customers can no longer record through it. Recordings already made through it are kept.</p>
+      <div class="actions">
+        <button type="button" class="secondary" data-close="" autofocus>
+          Cancel
+        </button>
+        <DeleteForm action={props.action} csrf={props.csrf} />
+      </div>
+    </dialog>
+  );
+}
+
+function EditPage(props: {
+  ctx: DashboardContext;
+  ws: WorkspaceContext;
+  link: Link;
+  values: LinkForm;
+  error?: FormError | undefined;
+  publicUrl: string;
+}) {
+  const { ctx, ws, link, values, error } = props;
+  const base = linkPath(ws.current.id, link.id);
+  return (
+    <DashboardPage
+      title="Edit link"
+      user={ctx.user}
+      csrf={ctx.csrf}
+      workspaces={ctx.workspaces}
+      current={ws.current}
+      section="links"
+    >
+      <p class="muted">
+        <a href={`${wsPath(ws.current.id)}/links`}>← All links</a>
+      </p>
+      <div class="card narrow">
+        <h1>Edit link</h1>
+        <CopyUrl id="link-url" url={linkUrl(props.publicUrl, link.id)} label="Link URL" />
+        <dl class="facts">
+          <dt>Domain</dt>
+          <dd>{link.domain.host}</dd>
+          <dt>Project</dt>
+          <dd>{link.project.title}</dd>
+          <dt>Creator</dt>
+          <dd>{link.creator.name}</dd>
+          <dt>Recordings</dt>
+          <dd>
+            <a href={`${wsPath(ws.current.id)}/recordings?link=${encodeURIComponent(link.id)}`}>
+              Recordings made through this link
+            </a>
+          </dd>
+        </dl>
+        <form method="post" action={base}>
+          <CsrfField csrf={ctx.csrf} />
+          <GeneralError error={error} fields={['title', 'meta']} />
+          <label for="edit-title">Title (optional)</label>
+          <input
+            id="edit-title"
+            type="text"
+            name="title"
+            maxlength={MAX_LINK_TITLE}
+            value={values.title}
+            {...invalid(error, 'title')}
+          />
+          <FieldError id="title-error" error={error} field="title" />
+          <div class="checkbox">
+            <input id="edit-reusable" type="checkbox" name="reusable" checked={values.reusable} />
+            <label for="edit-reusable">Reusable (anyone with the link can record more than once)</label>
+          </div>
+          <MetaField id="edit-meta" value={values.meta} error={error} />
+          <div class="actions">
+            <a href={`${wsPath(ws.current.id)}/links`}>Cancel</a>
+            <button type="submit">Save</button>
+          </div>
+        </form>
+        {mayDelete(ws, link) ? (
+          <p>
+            <a href={`${base}/delete`} class="danger-link" data-confirm="delete-dialog">
+              Delete this link…
+            </a>
+            <DeleteDialog
+              id="delete-dialog"
+              title={link.title ?? 'Untitled link'}
+              action={`${base}/delete`}
+              csrf={ctx.csrf}
+            />
+          </p>
+        ) : null}
+      </div>
+    </DashboardPage>
+  );
+}
+
+function ConfirmDeletePage(props: { ctx: DashboardContext; ws: WorkspaceContext; link: Link }) {
+  const { ctx, ws, link } = props;
+  const base = linkPath(ws.current.id, link.id);
+  return (
+    <DashboardPage
+      title="Delete link"
+      user={ctx.user}
+      csrf={ctx.csrf}
+      workspaces={ctx.workspaces}
+      current={ws.current}
+      section="links"
+    >
+      <div class="card narrow">
+        <h1>Delete “{link.title ?? 'Untitled link'}”?</h1>
+        <p>Customers can no longer record through it. Recordings already made through it are kept.</p>
+        <div class="actions">
+          <a href={`${wsPath(ws.current.id)}/links`}>Cancel</a>
+          <DeleteForm action={`${base}/delete`} csrf={ctx.csrf} />
+        </div>
+      </div>
+    </DashboardPage>
+  );
+}
+
+function valuesOf(link: Link): LinkForm {
+  return {
+    domainId: link.domain.id,
+    projectId: link.project.id,
+    title: link.title ?? '',
+    reusable: link.reusable,
+    meta: Object.keys(link.meta).length === 0 ? '' : JSON.stringify(link.meta, null, 2),
+  };
+}
+
+/** A live link of the workspace, or the page that ends the request (gone → 410, unknown → 404, S39). */
+async function loadLink(c: Context, deps: Deps, ws: WorkspaceContext, linkId: string): Promise<Link> {
+  try {
+    return await getLink(deps, ws.access, linkId);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'LINK_GONE') {
+      stopWith(c.redirect(`${wsPath(ws.current.id)}/links?flash=link-gone`, 303));
+    }
+    if (error instanceof ApiError && error.status < 500) stopWith(notFoundPage(c));
+    throw error;
+  }
+}
+
+/** The Links pages; mount at '/'. */
+export function createLinksPages(deps: Deps, chains: DashboardChains): Hono {
+  const app = new Hono();
+  const publicUrl = deps.config.publicUrl;
+
+  async function renderList(
+    c: Context,
+    ctx: DashboardContext,
+    ws: WorkspaceContext,
+    values: LinkForm,
+    error?: FormError,
+  ): Promise<Response> {
+    const page = pageParam(c.req.query('page'));
+    const [links, domains, projects] = await Promise.all([
+      listLinks(deps, ws.access, { page, perPage: PER_PAGE }),
+      listDomains(deps, ws.access, { status: 'verified' }),
+      listProjects(deps, ws.access, CHOICES),
+    ]);
+    const flashKey = c.req.query('flash');
+    return renderDashboard(
+      c,
+      <LinksPage
+        ctx={ctx}
+        ws={ws}
+        flash={flashKey ? FLASH[flashKey] : undefined}
+        links={links.items}
+        page={page}
+        total={links.total}
+        domains={domains}
+        projects={projects.items}
+        values={values}
+        error={error}
+        publicUrl={publicUrl}
+      />,
+      error ? 400 : 200,
+    );
+  }
+
+  app.get('/w/:ws/links', ...chains.page, async (c) => {
+    const ctx = await loadDashboardContext(c, deps);
+    const ws = await requireWorkspace(c, deps, c.req.param('ws'));
+    return renderList(c, ctx, ws, EMPTY_FORM);
+  });
+
+  app.post('/w/:ws/links', ...chains.form, async (c) => {
+    const ctx = await loadDashboardContext(c, deps);
+    const ws = await requireWorkspace(c, deps, c.req.param('ws'));
+    const values = readForm(await c.req.parseBody());
+    const meta = parseMeta(values.meta);
+    if (isFormError(meta)) return renderList(c, ctx, ws, values, meta);
+    try {
+      await createLink(deps, ws.access, {
+        domainId: values.domainId,
+        projectId: values.projectId || null,
+        title: values.title,
+        reusable: values.reusable,
+        meta,
+      });
+    } catch (error) {
+      return renderList(c, ctx, ws, values, formErrorOf(error));
+    }
+    return c.redirect(`${wsPath(ws.current.id)}/links?flash=link-created`, 303);
+  });
+
+  app.get('/w/:ws/links/:id/edit', ...chains.page, async (c) => {
+    const ctx = await loadDashboardContext(c, deps);
+    const ws = await requireWorkspace(c, deps, c.req.param('ws'));
+    const link = await loadLink(c, deps, ws, c.req.param('id'));
+    return renderDashboard(
+      c,
+      <EditPage ctx={ctx} ws={ws} link={link} values={valuesOf(link)} publicUrl={publicUrl} />,
+    );
+  });
+
+  app.post('/w/:ws/links/:id', ...chains.form, async (c) => {
+    const ctx = await loadDashboardContext(c, deps);
+    const ws = await requireWorkspace(c, deps, c.req.param('ws'));
+    const link = await loadLink(c, deps, ws, c.req.param('id'));
+    const values = {
+      ...readForm(await c.req.parseBody()),
+      domainId: link.domain.id,
+      projectId: link.project.id,
+    };
+    const meta = parseMeta(values.meta);
+    let error: FormError | undefined;
+    if (isFormError(meta)) {
+      error = meta;
+    } else {
+      try {
+        await updateLink(deps, ws.access, link.id, { title: values.title, reusable: values.reusable, meta });
+        return c.redirect(`${wsPath(ws.current.id)}/links?flash=link-updated`, 303);
+      } catch (failure) {
+        error = formErrorOf(failure);
+      }
+    }
+    return renderDashboard(
+      c,
+      <EditPage ctx={ctx} ws={ws} link={link} values={values} error={error} publicUrl={publicUrl} />,
+      400,
+    );
+  });
+
+  app.get('/w/:ws/links/:id/delete', ...chains.page, async (c) => {
+    const ctx = await loadDashboardContext(c, deps);
+    const ws = await requireWorkspace(c, deps, c.req.param('ws'));
+    const link = await loadLink(c, deps, ws, c.req.param('id'));
+    if (!mayDelete(ws, link)) return c.redirect(`${linkPath(ws.current.id, link.id)}/edit`, 303);
+    return renderDashboard(c, <ConfirmDeletePage ctx={ctx} ws={ws} link={link} />);
+  });
+
+  app.post('/w/:ws/links/:id/delete', ...chains.form, async (c) => {
+    await loadDashboardContext(c, deps);
+    const ws = await requireWorkspace(c, deps, c.req.param('ws'));
+    const link = await loadLink(c, deps, ws, c.req.param('id'));
+    // The service refuses a member deleting someone else's link (403 page, nothing changes).
+    await deleteLink(deps, ws.access, link.id);
+    return c.redirect(`${wsPath(ws.current.id)}/links?flash=link-deleted`, 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,128 @@
+import type { Logger } from '../lib/logger.ts';
+
+// S20: a revoked grant's access tokens must be refused by every process within 2 seconds, while a
+// token check stays a memory lookup. Each process keeps the set of grants revoked recently enough
+// that their tokens may still be alive (access-token TTL + leeway); older revocations need no entry,
+// since every token of such a grant has expired anyway. Grants are only ever revoked, never
+// un-revoked, so a grant the view does not know is active (its token already verified).
+//
+// Kept current three ways: revocations in this process arrive at once (onGrantRevoked); on
+// PostgreSQL, other processes' revocations arrive by LISTEN/NOTIFY; and a poll every second reads
+// "revoked since the last poll − margin", so a lost notification (connection drop, a revocation
+// made by the CLI against SQLite) still lands within ~1 s.
+
+/** How often the view rereads recent revocations from the database. */
+export const REVOCATION_POLL_INTERVAL_MS = 1000;
+/**
+ * How far back each poll looks before the previous one: covers clock skew between processes
+ * (`revoked_at` is the revoking process's clock) and transactions that commit after they wrote it.
+ */
+export const REVOCATION_POLL_MARGIN_MS = 10_000;
+
+/** A subscription source: calls `onRevoked` with each revoked grant id; resolves to its unsubscribe. */
+export type RevocationSource = (
+  onRevoked: (grantId: string) => void,
+) => Promise<() => Promise<void> | void> | (() => Promise<void> | void);
+
+export interface RevocationViewOptions {
+  /** Grants revoked at or after `since` (epoch ms). */
+  listRevokedSince: (since: number) => Promise<Array<{ id: string; revokedAt: number }>>;
+  /** Push sources: in-process events, PostgreSQL notifications. */
+  sources: RevocationSource[];
+  now: () => number;
+  /** How long an entry matters: the access-token lifetime plus the verifier's `exp` leeway. */
+  retentionMs: number;
+  /** 0 turns polling off (tests of the push path). */
+  pollIntervalMs?: number;
+  log: Logger;
+}
+
+export interface RevocationView {
+  /** Whether the grant was revoked; valid once `ready()` resolved (`loaded` is true). */
+  isRevoked(grantId: string): boolean;
+  readonly loaded: boolean;
+  /** Loads the recent revocations and subscribes (once, on first use); later calls share the result. */
+  ready(): Promise<void>;
+  /** Stops polling and unsubscribes. */
+  stop(): Promise<void>;
+}
+
+/** Builds a process's view of recently revoked grants; nothing runs until the first `ready()`. */
+export function createRevocationView(options: RevocationViewOptions): RevocationView {
+  const { now, log, retentionMs } = options;
+  const pollIntervalMs = options.pollIntervalMs ?? REVOCATION_POLL_INTERVAL_MS;
+  // grant id → when it was revoked (or first heard of), for pruning.
+  const revoked = new Map<string, number>();
+  const unsubscribes: Array<() => Promise<void> | void> = [];
+  let starting: Promise<void> | undefined;
+  let loaded = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let lastPollStartedAt = 0;
+  let polling = false;
+
+  const add = (grantId: string, at: number) => {
+    if (!revoked.has(grantId)) revoked.set(grantId, at);
+  };
+
+  const prune = (at: number) => {
+    const horizon = at - retentionMs;
+    for (const [id, revokedAt] of revoked) if (revokedAt < horizon) revoked.delete(id);
+  };
+
+  async function poll(): Promise<void> {
+    if (polling || stopped) return;
+    polling = true;
+    const startedAt = now();
+    try {
+      const rows = await options.listRevokedSince(
+        Math.max(lastPollStartedAt - REVOCATION_POLL_MARGIN_MS, startedAt - retentionMs),
+      );
+      for (const row of rows) add(row.id, row.revokedAt);
+      lastPollStartedAt = startedAt;
+      prune(startedAt);
+    } catch (error) {
+      if (!stopped) log.warn({ err: error }, 'revocation view: polling failed');
+    } finally {
+      polling = false;
+    }
+  }
+
+  async function start(): Promise<void> {
+    const startedAt = now();
+    // Subscribe before loading, so a revocation between the load and the subscription is not lost.
+    for (const source of options.sources) {
+      unsubscribes.push(await source((grantId) => add(grantId, now())));
+    }
+    const rows = await options.listRevokedSince(startedAt - retentionMs);
+    for (const row of rows) add(row.id, row.revokedAt);
+    lastPollStartedAt = startedAt;
+    loaded = true;
+    if (pollIntervalMs > 0 && !stopped) {
+      timer = setInterval(() => void poll(), pollIntervalMs);
+      // Background upkeep must never keep the process alive on its own.
+      timer.unref();
+    }
+  }
+
+  return {
+    isRevoked: (grantId) => revoked.has(grantId),
+    get loaded() {
+      return loaded;
+    },
+    ready() {
+      starting ??= start().catch((error) => {
+        // Let the next request try again rather than caching the failure.
+        starting = undefined;
+        for (const unsubscribe of unsubscribes.splice(0)) void unsubscribe();
+        throw error;
+      });
+      return starting;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      for (const unsubscribe of unsubscribes.splice(0)) await unsubscribe();
+    },
+  };
+}

@@ -1,0 +1,318 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type {
+  CallToolResult,
+  ServerNotification,
+  ServerRequest,
+  ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { ApiError } from '../domain/errors.ts';
+import type { Link, Page, Recording } from '../domain/types.ts';
+import { iso } from '../lib/clock.ts';
+import { type Access, requireMember } from '../services/access.ts';
+import type { Deps } from '../services/deps.ts';
+import { linkUrl } from '../services/links.ts';
+import { isExpired, playerUrl } from '../services/recordings.ts';
+
+// Shared pieces of the MCP tools (PRODUCT.md §4): how a call learns who is calling, the one place
+// that turns a failure into a tool error, paging, and the wire shapes several tools share.
+
+/** What the SDK hands a tool handler besides its arguments. */
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** The caller of one tool call, as the /mcp endpoint verified it. */
+export interface Caller {
+  userId: string;
+  /** The caller's membership of a workspace, read fresh on every call (S40). */
+  access(workspaceId: string): Promise<Access>;
+}
+
+/** A refusal the tools produce themselves (no ApiError behind it). */
+export class ToolRefusal extends Error {
+  override name = 'ToolRefusal';
+}
+
+/** Largest page a tool returns (PRODUCT.md §4: per_page default 10, max 50). */
+export const MAX_TOOL_PER_PAGE = 50;
+export const DEFAULT_TOOL_PER_PAGE = 10;
+
+const ID_MAX = 64;
+
+/** An explicit id argument (camelCase, PRODUCT.md §4); the length cap keeps junk out of queries (S38). */
+export function idArg(description: string) {
+  return z.string().min(1).max(ID_MAX).describe(description);
+}
+
+/** An optional id filter (snake_case list filter). */
+export function idFilter(description: string) {
+  return z.string().min(1).max(ID_MAX).optional().describe(description);
+}
+
+export const workspaceIdArg = idArg('The workspace id (ws_…), from userplane_list_workspaces');
+export const recordingIdArg = idArg('The recording id (rec_…), from userplane_list_recordings');
+
+/** `page` and `per_page` of every list tool. */
+export const pagingArgs = {
+  page: z.number().int().min(1).max(1_000_000).default(1).describe('Page number, from 1'),
+  per_page: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_TOOL_PER_PAGE)
+    .default(DEFAULT_TOOL_PER_PAGE)
+    .describe(`Items per page (default ${DEFAULT_TOOL_PER_PAGE}, at most ${MAX_TOOL_PER_PAGE})`),
+};
+
+export const PaginationSchema = z.object({
+  page: z.number().int(),
+  perPage: z.number().int(),
+  total: z.number().int(),
+  totalPages: z.number().int(),
+  hasMore: z.boolean(),
+});
+export type Pagination = z.infer<typeof PaginationSchema>;
+
+/** The pagination object of a page (same shape as the REST API's). */
+export function pagination(page: Pick<Page<unknown>, 'page' | 'perPage' | 'total'>): Pagination {
+  const totalPages = Math.ceil(page.total / page.perPage);
+  return {
+    page: page.page,
+    perPage: page.perPage,
+    total: page.total,
+    totalPages,
+    hasMore: page.page < totalPages,
+  };
+}
+
+/** One page of an in-memory list (domains, log entries). */
+export function pageOf<T>(items: readonly T[], page: number, perPage: number): Page<T> {
+  const start = (page - 1) * perPage;
+  return { items: items.slice(start, start + perPage), page, perPage, total: items.length };
+}
+
+/** "items 1–10 of 42 (page 1 of 5)" for the text renderings. */
+export function pageLine(noun: string, p: Pagination, shown: number): string {
+  if (p.total === 0) return `No ${noun}.`;
+  if (shown === 0) return `No ${noun} on page ${p.page}; there are ${p.totalPages} page(s).`;
+  const first = (p.page - 1) * p.perPage + 1;
+  const more = p.hasMore ? ` Next: page ${p.page + 1}.` : '';
+  return `${noun[0]!.toUpperCase()}${noun.slice(1)} ${first}–${first + shown - 1} of ${p.total} (page ${p.page} of ${p.totalPages}).${more}`;
+}
+
+const ROLE_HINT = 'Workspace Settings > Team';
+
+/**
+ * The one place a failure becomes a tool error (ENGINEERING.md habit 1): an ApiError keeps its stable
+ * code and message; a role refusal names the role it needs and where roles are changed (PRODUCT.md
+ * §2); anything else is logged and reported without detail.
+ */
+export function toolError(error: unknown, deps: Deps, tool: string): CallToolResult {
+  return { content: [{ type: 'text', text: describeFailure(error, deps, tool) }], isError: true };
+}
+
+function describeFailure(error: unknown, deps: Deps, tool: string): string {
+  if (error instanceof ToolRefusal) return error.message;
+  if (!(error instanceof ApiError)) {
+    deps.log.error({ err: error, tool }, 'MCP tool failed');
+    return 'INTERNAL_ERROR: The tool failed on the server. Try again later.';
+  }
+  switch (error.code) {
+    case 'NOT_A_MEMBER':
+      // S39: the same words whether or not the workspace exists.
+      return 'NOT_A_MEMBER: You are not a member of this workspace. userplane_list_workspaces lists the workspaces you can use.';
+    case 'FORBIDDEN':
+    case 'LINK_DELETE_FORBIDDEN':
+    case 'RECORDING_DELETE_FORBIDDEN':
+      return error.message.includes(ROLE_HINT)
+        ? `${error.code}: ${error.message}`
+        : `${error.code}: ${error.message} Roles are managed in ${ROLE_HINT}.`;
+    case 'RECORDING_GONE':
+      return 'RECORDING_GONE: This recording has been deleted.';
+    case 'RECORDING_EXPIRED':
+      return 'RECORDING_EXPIRED: This recording has expired: its video and logs are no longer available. userplane_get_rec_info still shows its details.';
+    case 'API_KEY_INVALID':
+    case 'API_KEY_EXPIRED':
+    case 'API_KEY_DISABLED':
+    case 'API_KEY_REQUIRED':
+      return 'UNAUTHENTICATED: Your account is no longer available. Reconnect the app to sign in again.';
+    default:
+      if (error.status >= 500) {
+        deps.log.error({ err: error, tool }, 'MCP tool failed');
+        return `${error.code}: The tool failed on the server. Try again later.`;
+      }
+      return `${error.code}: ${error.message}`;
+  }
+}
+
+/** The user id the /mcp endpoint put on the call; a call without one is refused. */
+export function callerUserId(extra: ToolExtra): string {
+  const userId = extra.authInfo?.extra?.userId;
+  if (typeof userId !== 'string' || userId === '') {
+    throw new ToolRefusal('UNAUTHENTICATED: This call carries no signed-in user.');
+  }
+  return userId;
+}
+
+type ObjectSchema = z.ZodObject<z.ZodRawShape>;
+
+/** What a tool's run function returns: the structured result and its short text rendering. */
+export interface ToolOutput<O> {
+  structured: O;
+  text: string;
+}
+
+/** A tool definition: schemas, annotations and the function that runs it for a caller. */
+export interface ToolDefinition<I extends ObjectSchema, O extends ObjectSchema> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  _meta?: Record<string, unknown>;
+  run(args: z.output<I>, caller: Caller): Promise<ToolOutput<z.input<O>>>;
+}
+
+/**
+ * Registers a tool with zod input and output schemas (PRODUCT.md §4). Every call resolves the caller
+ * from the verified token, and every failure goes through toolError, so handlers only hold the happy
+ * path and never leak internals.
+ */
+export function registerTool<I extends ObjectSchema, O extends ObjectSchema>(
+  server: McpServer,
+  deps: Deps,
+  tool: ToolDefinition<I, O>,
+): void {
+  server.registerTool(
+    tool.name,
+    {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.input,
+      outputSchema: tool.output,
+      annotations: { title: tool.title, openWorldHint: false, ...tool.annotations },
+      ...(tool._meta ? { _meta: tool._meta } : {}),
+    },
+    (async (args: z.output<I>, extra: ToolExtra): Promise<CallToolResult> => {
+      try {
+        const userId = callerUserId(extra);
+        const caller: Caller = { userId, access: (workspaceId) => requireMember(deps, userId, workspaceId) };
+        const out = await tool.run(args, caller);
+        return {
+          content: [{ type: 'text', text: out.text }],
+          structuredContent: out.structured as Record<string, unknown>,
+        };
+      } catch (error) {
+        return toolError(error, deps, tool.name);
+      }
+      // The SDK's callback type is derived from the schema through its zod-compat layer; the cast
+      // keeps our stricter, z.output-typed signature.
+    }) as never,
+  );
+}
+
+/** Annotations of a read-only tool. */
+export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true };
+
+// ---- Shared wire shapes --------------------------------------------------------------------------
+
+const DomainStatusSchema = z.enum(['pending', 'verified', 'revoked']);
+
+export const LinkSchema = z.object({
+  linkId: z.string(),
+  linkTitle: z.string().nullable(),
+  linkType: z.literal('file'),
+  linkReusable: z.boolean(),
+  linkProviderType: z.enum(['intercom', 'zendesk', 'slack']).nullable(),
+  linkProviderId: z.string().nullable(),
+  linkProviderReference: z.string().nullable(),
+  linkURL: z.string().describe('The URL a customer opens to record their screen'),
+  meta: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  project: z.object({ projectId: z.string(), title: z.string() }),
+  creator: z.object({ workspaceMemberId: z.string(), name: z.string() }),
+  domain: z.object({ domainId: z.string(), url: z.string(), status: DomainStatusSchema }),
+});
+export type LinkWire = z.infer<typeof LinkSchema>;
+
+/** Domain link → the link as tools return it (the REST API's field names, PRODUCT.md §1). */
+export function linkToWire(deps: Deps, link: Link): LinkWire {
+  return {
+    linkId: link.id,
+    linkTitle: link.title,
+    linkType: link.type,
+    linkReusable: link.reusable,
+    linkProviderType: link.providerType,
+    linkProviderId: link.providerId,
+    linkProviderReference: link.providerReference,
+    linkURL: linkUrl(deps.config.publicUrl, link.id),
+    meta: link.meta,
+    createdAt: iso(link.createdAt),
+    updatedAt: iso(link.updatedAt),
+    project: { projectId: link.project.id, title: link.project.title },
+    creator: { workspaceMemberId: link.creator.memberId, name: link.creator.name },
+    domain: { domainId: link.domain.id, url: link.domain.host, status: link.domain.status },
+  };
+}
+
+/** One line describing a link, for text renderings. */
+export function linkLine(link: LinkWire): string {
+  const title = link.linkTitle ?? '(untitled)';
+  return `${link.linkId} "${title}" on ${link.domain.url}, ${link.linkReusable ? 'reusable' : 'single-use'}, by ${link.creator.name}: ${link.linkURL}`;
+}
+
+export const RecordingInfoSchema = z.object({
+  recordingId: z.string(),
+  durationMs: z.number().int().nullable(),
+  startedAt: z.string().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  expired: z.boolean().describe('True once expiresAt has passed: no video or logs any more'),
+  status: z.enum(['pending', 'ready', 'failed']).describe('Upload status'),
+  linkId: z.string(),
+  linkTitle: z.string().nullable(),
+  projectId: z.string(),
+  projectTitle: z.string(),
+  domainUrl: z.string(),
+  creatorName: z.string().describe("The link's creator, who owns the recording"),
+  notes: z.string().nullable().describe('What the customer wrote'),
+  systemMeta: z.record(z.string(), z.unknown()).describe('Browser, OS, screen, page URL, user agent'),
+  customMeta: z.record(z.string(), z.unknown()),
+  playerUrl: z.string().describe('The dashboard page that plays the recording'),
+});
+export type RecordingInfo = z.infer<typeof RecordingInfoSchema>;
+
+/** Domain recording → the details userplane_get_rec_info returns (PRODUCT.md §4). */
+export function recordingInfo(deps: Deps, recording: Recording): RecordingInfo {
+  return {
+    recordingId: recording.id,
+    durationMs: recording.durationMs,
+    startedAt: iso(recording.startedAt),
+    createdAt: iso(recording.createdAt),
+    expiresAt: iso(recording.expiresAt),
+    expired: isExpired(recording, deps.clock.now()),
+    status: recording.status,
+    linkId: recording.link.id,
+    linkTitle: recording.link.title,
+    projectId: recording.project.id,
+    projectTitle: recording.project.title,
+    domainUrl: recording.domain.host,
+    creatorName: recording.creator.name,
+    notes: recording.notes,
+    systemMeta: recording.systemMeta,
+    customMeta: recording.customMeta,
+    playerUrl: playerUrl(deps, recording.id),
+  };
+}
+
+/** "15.0 s" for text renderings. */
+export function seconds(ms: number | null): string {
+  return ms === null ? 'unknown length' : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Cuts long captured text (bodies, messages) so one page of entries stays readable by a model. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… [${text.length - max} more characters]`;
+}

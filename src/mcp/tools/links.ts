@@ -1,0 +1,180 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Deps } from '../../services/deps.ts';
+import {
+  createLink,
+  deleteLink,
+  getLink,
+  type LinkUpdate,
+  listLinks,
+  MAX_LINK_PROVIDER_ID,
+  MAX_LINK_PROVIDER_REFERENCE,
+  MAX_LINK_TITLE,
+  updateLink,
+} from '../../services/links.ts';
+import {
+  idArg,
+  idFilter,
+  LinkSchema,
+  linkLine,
+  linkToWire,
+  PaginationSchema,
+  pageLine,
+  pagination,
+  pagingArgs,
+  READ_ONLY,
+  registerTool,
+  workspaceIdArg,
+} from '../tool-kit.ts';
+
+// Recording links (PRODUCT.md §1, §4): any member reads, creates and updates them; deleting one takes
+// an admin, the owner, or the link's creator (§2), which the service checks on every call (S40).
+
+const linkIdArg = idArg('The recording link id (lnk_…)');
+const providerType = z
+  .enum(['intercom', 'zendesk', 'slack'])
+  .nullable()
+  .describe('The support tool the link was made for, or null');
+const providerId = z.string().max(MAX_LINK_PROVIDER_ID).nullable().describe('Id in the support tool, e.g. a conversation id');
+const providerReference = z
+  .string()
+  .max(MAX_LINK_PROVIDER_REFERENCE)
+  .nullable()
+  .describe('A reference in the support tool, e.g. a ticket URL');
+const title = z.string().max(MAX_LINK_TITLE).nullable().describe('Becomes linkTitle');
+const reusable = z.boolean().describe('false (default): one recording; true: many');
+// The service measures the 10 KB limit on the serialised object and names `meta` when it is exceeded.
+const meta = z.record(z.string().max(200), z.unknown()).describe('Free JSON object, at most 10 KB serialised');
+
+/** userplane_list_links, _get_link, _create_link, _update_link, _delete_link. */
+export function registerLinkTools(server: McpServer, deps: Deps): void {
+  const wire = (link: Parameters<typeof linkToWire>[1]) => linkToWire(deps, link);
+
+  registerTool(server, deps, {
+    name: 'userplane_list_links',
+    title: 'List recording links',
+    description:
+      'Recording links of a workspace, newest first. A link is the URL a customer opens to record their screen.',
+    input: z.object({
+      workspaceId: workspaceIdArg,
+      project_id: idFilter('Only links of this project'),
+      created_by: idFilter('Only links created by this workspaceMemberId'),
+      domain_id: idFilter('Only links on this domain'),
+      ...pagingArgs,
+    }),
+    output: z.object({ links: z.array(LinkSchema), pagination: PaginationSchema }),
+    annotations: READ_ONLY,
+    async run(args, caller) {
+      const access = await caller.access(args.workspaceId);
+      const page = await listLinks(deps, access, {
+        page: args.page,
+        perPage: args.per_page,
+        projectId: args.project_id,
+        createdBy: args.created_by,
+        domainId: args.domain_id,
+      });
+      const links = page.items.map(wire);
+      const p = pagination(page);
+      return {
+        structured: { links, pagination: p },
+        text: [pageLine('links', p, links.length), ...links.map((l) => `- ${linkLine(l)}`)].join('\n'),
+      };
+    },
+  });
+
+  registerTool(server, deps, {
+    name: 'userplane_get_link',
+    title: 'Get a recording link',
+    description: 'One recording link with its URL, project, domain and creator.',
+    input: z.object({ workspaceId: workspaceIdArg, linkId: linkIdArg }),
+    output: LinkSchema,
+    annotations: READ_ONLY,
+    async run(args, caller) {
+      const access = await caller.access(args.workspaceId);
+      const link = wire(await getLink(deps, access, args.linkId));
+      return { structured: link, text: linkLine(link) };
+    },
+  });
+
+  registerTool(server, deps, {
+    name: 'userplane_create_link',
+    title: 'Create a recording link',
+    description:
+      "Creates a recording link on a verified domain (see userplane_list_domains with status 'verified') and returns it with linkURL, the URL to send to the customer.",
+    input: z.object({
+      workspaceId: workspaceIdArg,
+      domainId: idArg('A verified domain of the workspace (dom_…)'),
+      projectId: idArg("The project (prj_…); default: the workspace's default project").optional(),
+      title: title.optional(),
+      reusable: reusable.optional(),
+      providerType: providerType.optional(),
+      providerId: providerId.optional(),
+      providerReference: providerReference.optional(),
+      meta: meta.optional(),
+    }),
+    output: LinkSchema,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+    async run(args, caller) {
+      const access = await caller.access(args.workspaceId);
+      const link = wire(
+        await createLink(deps, access, {
+          domainId: args.domainId,
+          projectId: args.projectId,
+          title: args.title,
+          ...(args.reusable === undefined ? {} : { reusable: args.reusable }),
+          providerType: args.providerType,
+          providerId: args.providerId,
+          providerReference: args.providerReference,
+          ...(args.meta === undefined ? {} : { meta: args.meta }),
+        }),
+      );
+      return { structured: link, text: `Created ${linkLine(link)}` };
+    },
+  });
+
+  registerTool(server, deps, {
+    name: 'userplane_update_link',
+    title: 'Update a recording link',
+    description:
+      "Changes any of a link's title, reusable flag, provider fields (providerType, providerId, providerReference) or meta. Fields left out stay as they are; null clears a field.",
+    input: z.object({
+      workspaceId: workspaceIdArg,
+      linkId: linkIdArg,
+      title: title.optional(),
+      reusable: reusable.optional(),
+      providerType: providerType.optional(),
+      providerId: providerId.optional(),
+      providerReference: providerReference.optional(),
+      meta: meta.optional(),
+    }),
+    output: LinkSchema,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+    async run(args, caller) {
+      const access = await caller.access(args.workspaceId);
+      const patch: LinkUpdate = {};
+      if (args.title !== undefined) patch.title = args.title;
+      if (args.reusable !== undefined) patch.reusable = args.reusable;
+      if (args.providerType !== undefined) patch.providerType = args.providerType;
+      if (args.providerId !== undefined) patch.providerId = args.providerId;
+      if (args.providerReference !== undefined) patch.providerReference = args.providerReference;
+      if (args.meta !== undefined) patch.meta = args.meta;
+      const link = wire(await updateLink(deps, access, args.linkId, patch));
+      return { structured: link, text: `Updated ${linkLine(link)}` };
+    },
+  });
+
+  registerTool(server, deps, {
+    name: 'userplane_delete_link',
+    title: 'Delete a recording link',
+    description:
+      "Deletes a recording link: customers can no longer record through it; recordings already made stay. Needs the admin or owner role, or being the link's creator.",
+    input: z.object({ workspaceId: workspaceIdArg, linkId: linkIdArg }),
+    output: z.object({ linkId: z.string(), deleted: z.literal(true) }),
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
+    async run(args, caller) {
+      const access = await caller.access(args.workspaceId);
+      await deleteLink(deps, access, args.linkId);
+      return { structured: { linkId: args.linkId, deleted: true as const }, text: `Deleted link ${args.linkId}.` };
+    },
+  });
+}

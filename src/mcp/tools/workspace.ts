@@ -1,0 +1,160 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Domain } from '../../domain/types.ts';
+import { iso } from '../../lib/clock.ts';
+import type { Deps } from '../../services/deps.ts';
+import { getDomain, listDomains } from '../../services/domains.ts';
+import { listMembers } from '../../services/members.ts';
+import { listProjects } from '../../services/projects.ts';
+import {
+  idArg,
+  PaginationSchema,
+  pageLine,
+  pageOf,
+  pagination,
+  pagingArgs,
+  READ_ONLY,
+  registerTool,
+  workspaceIdArg,
+} from '../tool-kit.ts';
+
+// Reading a workspace's projects, domains and members (any member, PRODUCT.md §2).
+
+const DomainSchema = z.object({
+  domainId: z.string(),
+  url: z.string().describe('The customer site, e.g. app.example.com'),
+  status: z.enum(['pending', 'verified', 'revoked']).describe('Only a verified domain can carry new links'),
+  verifiedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+function domainToWire(domain: Domain): z.infer<typeof DomainSchema> {
+  return {
+    domainId: domain.id,
+    url: domain.host,
+    status: domain.status,
+    verifiedAt: iso(domain.verifiedAt),
+    createdAt: iso(domain.createdAt),
+  };
+}
+
+/** userplane_list_projects, userplane_list_domains, userplane_get_domain, userplane_list_members. */
+export function registerWorkspaceTools(server: McpServer, deps: Deps): void {
+  registerTool(server, deps, {
+    name: 'userplane_list_projects',
+    title: 'List projects',
+    description: 'Projects of a workspace, newest first. Recordings and links belong to a project.',
+    input: z.object({ workspaceId: workspaceIdArg, ...pagingArgs }),
+    output: z.object({
+      projects: z.array(
+        z.object({
+          projectId: z.string(),
+          title: z.string(),
+          isDefault: z.boolean(),
+          retentionDays: z.number().int().nullable().describe('Days after which new recordings expire'),
+          createdAt: z.string(),
+        }),
+      ),
+      pagination: PaginationSchema,
+    }),
+    annotations: READ_ONLY,
+    async run(args, caller) {
+      const access = await caller.access(args.workspaceId);
+      const page = await listProjects(deps, access, { page: args.page, perPage: args.per_page });
+      const projects = page.items.map((p) => ({
+        projectId: p.id,
+        title: p.title,
+        isDefault: p.isDefault,
+        retentionDays: p.retentionDays,
+        createdAt: iso(p.createdAt),
+      }));
+      const p = pagination(page);
+      const lines = projects.map(
+        (x) =>
+          `- ${x.projectId} "${x.title}"${x.isDefault ? ' (default)' : ''}${x.retentionDays === null ? '' : `, recordings expire after ${x.retentionDays} days`}`,
+      );
+      return {
+        structured: { projects, pagination: p },
+        text: [pageLine('projects', p, projects.length), ...lines].join('\n'),
+      };
+    },
+  });
+
+  registerTool(server, deps, {
+    name: 'userplane_list_domains',
+    title: 'List domains',
+    description:
+      'Customer sites (domains) of a workspace, newest first, optionally only those of one status. New recording links need a verified domain.',
+    input: z.object({
+      workspaceId: workspaceIdArg,
+      status: z.enum(['pending', 'verified', 'revoked']).optional().describe('Only domains of this status'),
+      ...pagingArgs,
+    }),
+    output: z.object({ domains: z.array(DomainSchema), pagination: PaginationSchema }),
+    annotations: READ_ONLY,
+    async run(args, caller) {
+      const access = await caller.access(args.workspaceId);
+      // A workspace has a handful of domains; the service returns them all and the tool pages them.
+      const all = await listDomains(deps, access, { status: args.status });
+      const page = pageOf(all, args.page, args.per_page);
+      const domains = page.items.map(domainToWire);
+      const p = pagination(page);
+      const lines = domains.map((d) => `- ${d.domainId} ${d.url} (${d.status})`);
+      return {
+        structured: { domains, pagination: p },
+        text: [pageLine('domains', p, domains.length), ...lines].join('\n'),
+      };
+    },
+  });
+
+  registerTool(server, deps, {
+    name: 'userplane_get_domain',
+    title: 'Get a domain',
+    description: 'One domain (customer site) of a workspace and its verification status.',
+    input: z.object({ workspaceId: workspaceIdArg, domainId: idArg('The domain id (dom_…)') }),
+    output: DomainSchema,
+    annotations: READ_ONLY,
+    async run(args, caller) {
+      const access = await caller.access(args.workspaceId);
+      const domain = domainToWire(await getDomain(deps, access, args.domainId));
+      return { structured: domain, text: `${domain.domainId} ${domain.url}: ${domain.status}.` };
+    },
+  });
+
+  registerTool(server, deps, {
+    name: 'userplane_list_members',
+    title: 'List members',
+    description: 'Members of a workspace with their roles (owner, admin, member), newest first.',
+    input: z.object({ workspaceId: workspaceIdArg, ...pagingArgs }),
+    output: z.object({
+      members: z.array(
+        z.object({
+          workspaceMemberId: z.string().describe('Use as created_by in list filters'),
+          name: z.string(),
+          email: z.string(),
+          workspaceRole: z.enum(['owner', 'admin', 'member']),
+          workspaceJoinedAt: z.string(),
+        }),
+      ),
+      pagination: PaginationSchema,
+    }),
+    annotations: READ_ONLY,
+    async run(args, caller) {
+      const access = await caller.access(args.workspaceId);
+      const page = await listMembers(deps, access, { page: args.page, perPage: args.per_page });
+      const members = page.items.map((m) => ({
+        workspaceMemberId: m.id,
+        name: m.name,
+        email: m.email,
+        workspaceRole: m.role,
+        workspaceJoinedAt: iso(m.joinedAt),
+      }));
+      const p = pagination(page);
+      const lines = members.map((m) => `- ${m.workspaceMemberId} ${m.name} <${m.email}>: ${m.workspaceRole}`);
+      return {
+        structured: { members, pagination: p },
+        text: [pageLine('members', p, members.length), ...lines].join('\n'),
+      };
+    },
+  });
+}

@@ -1,0 +1,322 @@
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  ErrorCode,
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type RequestId,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../lib/logger.ts';
+
+// Streamable HTTP for /mcp, stateless, JSON responses only (MCP spec 2025-06-18 "Transports").
+//
+// Measured (scratch/bench-mcp-transport.ts, in process, `app.request` with a cached token, 5,000
+// sequential `tools/call userplane_get_profile` on SQLite, Node 20, this machine, CPU time per call):
+//   SDK stateless pattern (new McpServer + WebStandardStreamableHTTPServerTransport per request):
+//                                                                         ≈ 0.96 ms / call
+//   SDK transport per request, one long-lived McpServer (connect/close):  ≈ 0.40 ms / call
+//   this multiplexing transport in front of one long-lived McpServer:     ≈ 0.17 ms / call
+// (each includes the same auth check and the tool's two SQLite reads, ≈ 0.08 ms). Building a server
+// registers every tool (zod → JSON Schema work); the SDK transport adds SSE plumbing, a Request
+// clone and per-request stream bookkeeping. The multiplexing transport does neither.
+//
+// How it works: ONE McpServer is connected once to a MultiplexingTransport. Each POST's messages
+// get fresh internal request ids (clients reuse ids — every client starts at 0 or 1 — and the SDK
+// Protocol keys in-flight requests by id), are delivered with `onmessage(message, { authInfo })`,
+// and the server's responses are matched back by internal id, given the client's id again, and
+// returned as one JSON body. Nothing is kept between HTTP requests: no Mcp-Session-Id is issued, any
+// process can answer any request, GET (no SSE stream in stateless mode) and DELETE (no session) are
+// 405.
+//
+// `initialize` goes to the server like any request. The SDK Server (1.x) answers every initialize
+// (it does not refuse a second one; tested in test/integration/mcp-endpoint.test.ts) with its
+// capabilities, serverInfo and the negotiated version. It does remember the last initializing
+// client's capabilities and clientInfo, which with one shared server is whoever initialized last;
+// nothing here may rely on `getClientCapabilities()` (in stateless HTTP it would be wrong anyway:
+// the initialize may have gone to another process).
+//
+// What a stateless JSON exchange cannot carry: server→client requests (sampling, elicitation,
+// roots) are answered at once with an error, so a tool that tries one fails instead of hanging;
+// server notifications (progress, logging, list_changed) are dropped; a client's
+// `notifications/cancelled` names an id from another HTTP request and is dropped (closing the HTTP
+// request cancels instead: its pending requests are cancelled in the server).
+
+/** The largest request body accepted. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** A request the server has not answered by then gets a JSON-RPC error instead of hanging. */
+export const RESPONSE_TIMEOUT_MS = 120_000;
+
+type Reply = Extract<JSONRPCMessage, { id: RequestId }> & ({ result: unknown } | { error: unknown });
+type Kind = 'request' | 'notification' | 'response';
+
+const isId = (id: unknown): id is RequestId =>
+  typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+
+/** The JSON-RPC 2.0 kind of a message, or undefined when it is not a valid one. */
+function kindOf(value: unknown): Kind | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const m = value as Record<string, unknown>;
+  if (m.jsonrpc !== '2.0') return undefined;
+  if ('method' in m) {
+    if (typeof m.method !== 'string') return undefined;
+    if (m.params !== undefined && (typeof m.params !== 'object' || m.params === null)) return undefined;
+    if (!('id' in m)) return 'notification';
+    return isId(m.id) ? 'request' : undefined;
+  }
+  if ('result' in m !== 'error' in m && isId(m.id)) return 'response';
+  return undefined;
+}
+
+function rpcError(code: number, message: string, id: RequestId | null = null) {
+  return { jsonrpc: '2.0' as const, id, error: { code, message } };
+}
+
+/**
+ * An SDK Transport that a long-lived McpServer connects to once; `exchange` feeds it one HTTP
+ * request's messages and resolves with the server's replies, carrying the client's own ids.
+ */
+export class MultiplexingTransport implements Transport {
+  onmessage?: (<T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void) | undefined;
+  onclose?: (() => void) | undefined;
+  onerror?: ((error: Error) => void) | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, (reply: Reply) => void>();
+  private closed = false;
+
+  async start(): Promise<void> {}
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [id, deliver] of this.pending) {
+      deliver(rpcError(ErrorCode.ConnectionClosed, 'The server is shutting down', id) as Reply);
+    }
+    this.pending.clear();
+    this.onclose?.();
+  }
+
+  /** Requests in flight (for tests: nothing may stay behind after a request ends). */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    const m = message as Record<string, unknown>;
+    if ('method' in m) {
+      if ('id' in m) {
+        // A server→client request: there is no stream to carry it. Answer it as the client would
+        // if it did not support the method, so the caller fails fast instead of waiting.
+        const id = m.id as RequestId;
+        queueMicrotask(() =>
+          this.onmessage?.(
+            rpcError(
+              ErrorCode.MethodNotFound,
+              'Server-to-client requests are not available over stateless HTTP',
+              id,
+            ) as JSONRPCMessage,
+          ),
+        );
+      }
+      // Notifications have nowhere to go in a JSON response; dropped.
+      return;
+    }
+    const deliver = this.pending.get(m.id as number);
+    if (!deliver) return; // cancelled or timed out meanwhile
+    this.pending.delete(m.id as number);
+    deliver(message as Reply);
+  }
+
+  /** Delivers one HTTP request's messages to the server; resolves with a reply per request, in order. */
+  exchange(
+    messages: ReadonlyArray<{ message: Record<string, unknown>; kind: Kind }>,
+    authInfo: AuthInfo,
+    signal?: AbortSignal,
+  ): Promise<Reply[]> {
+    const onmessage = this.onmessage;
+    if (!onmessage || this.closed) {
+      return Promise.resolve(
+        messages
+          .filter((m) => m.kind === 'request')
+          .map((m) => rpcError(ErrorCode.ConnectionClosed, 'Not connected', m.message.id as RequestId) as Reply),
+      );
+    }
+    const extra: MessageExtraInfo = { authInfo };
+    const internalIds: number[] = [];
+    const replies: Array<Promise<Reply>> = [];
+    for (const { message, kind } of messages) {
+      if (kind === 'notification') {
+        if (message.method !== 'notifications/cancelled') onmessage(message as JSONRPCMessage, extra);
+        continue;
+      }
+      if (kind === 'response') continue; // we never send the client requests, so nothing awaits these
+      const clientId = message.id as RequestId;
+      const internalId = this.nextId++;
+      internalIds.push(internalId);
+      replies.push(
+        new Promise<Reply>((resolve) => {
+          this.pending.set(internalId, (reply) => resolve({ ...reply, id: clientId }));
+        }),
+      );
+      onmessage({ ...message, id: internalId } as JSONRPCMessage, extra);
+    }
+    if (!replies.length) return Promise.resolve([]);
+
+    // Ends every still-pending request of this exchange: the client left, or the server is too slow.
+    const abandon = (code: number, reason: string) => {
+      for (const id of internalIds) {
+        const deliver = this.pending.get(id);
+        if (!deliver) continue;
+        this.pending.delete(id);
+        deliver(rpcError(code, reason, id) as Reply);
+        // Lets the SDK abort the handler (its AbortSignal) and skip the response.
+        onmessage(
+          { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } },
+          extra,
+        );
+      }
+    };
+    const timer = setTimeout(
+      () => abandon(ErrorCode.RequestTimeout, 'The request timed out'),
+      RESPONSE_TIMEOUT_MS,
+    );
+    const onAbort = () => abandon(ErrorCode.ConnectionClosed, 'The client closed the request');
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    return Promise.all(replies).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+  }
+}
+
+const jsonHeaders = { 'content-type': 'application/json' } as const;
+
+function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...jsonHeaders, ...headers } });
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters. */
+function mediaType(header: string | null): string {
+  if (!header) return '';
+  const semicolon = header.indexOf(';');
+  return (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+}
+
+/** Whether an Accept header admits application/json (the Streamable HTTP spec requires it listed). */
+function acceptsJson(header: string | null): boolean {
+  if (!header) return false;
+  for (const part of header.split(',')) {
+    const type = mediaType(part);
+    if (type === 'application/json' || type === 'application/*' || type === '*/*') {
+      // An explicit q=0 refuses the type (RFC 9110 §12.4.2).
+      if (!/;\s*q\s*=\s*0(\.0{0,3})?\s*(;|$)/i.test(part)) return true;
+    }
+  }
+  return false;
+}
+
+/** The body as text within MAX_BODY_BYTES, or undefined when it is larger. */
+async function readBody(request: Request): Promise<string | undefined> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null) {
+    if (!/^\d+$/.test(declared) || Number(declared) > MAX_BODY_BYTES) return undefined;
+    const text = await request.text();
+    return Buffer.byteLength(text) > MAX_BODY_BYTES ? undefined : text;
+  }
+  // Chunked: count while reading, stop at the limit instead of buffering whatever is sent.
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface McpHttpHandler {
+  /** Answers one authenticated HTTP request to /mcp. */
+  handle(request: Request, authInfo: AuthInfo): Promise<Response>;
+  /** Disconnects the server; in-flight requests get an error. */
+  close(): Promise<void>;
+  readonly transport: MultiplexingTransport;
+}
+
+/** Connects `server` (once) to a multiplexing transport and returns the per-request HTTP handler. */
+export function createMcpHttpHandler(server: McpServer, log: Logger): McpHttpHandler {
+  const transport = new MultiplexingTransport();
+  let connected = false;
+  const connecting = server.connect(transport).then(() => {
+    connected = true;
+  });
+  server.server.onerror = (error) => log.warn({ err: error }, 'mcp: protocol error');
+
+  return {
+    transport,
+    async close() {
+      await connecting;
+      await server.close();
+    },
+    async handle(request, authInfo) {
+      if (request.method !== 'POST') {
+        // Stateless: no standalone SSE stream to GET, no session to DELETE (Streamable HTTP §2.2–2.5).
+        return jsonResponse(405, rpcError(ErrorCode.ConnectionClosed, 'Method not allowed: POST JSON-RPC messages'), {
+          allow: 'POST, OPTIONS',
+        });
+      }
+      const version = request.headers.get('mcp-protocol-version');
+      if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+        return jsonResponse(
+          400,
+          rpcError(
+            ErrorCode.InvalidRequest,
+            `Unsupported MCP-Protocol-Version; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
+          ),
+        );
+      }
+      if (!acceptsJson(request.headers.get('accept'))) {
+        return jsonResponse(406, rpcError(ErrorCode.ConnectionClosed, 'Accept must include application/json'));
+      }
+      if (mediaType(request.headers.get('content-type')) !== 'application/json') {
+        return jsonResponse(415, rpcError(ErrorCode.ConnectionClosed, 'Content-Type must be application/json'));
+      }
+      const text = await readBody(request);
+      if (text === undefined) {
+        return jsonResponse(413, rpcError(ErrorCode.InvalidRequest, 'The request body exceeds 1 MiB'));
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return jsonResponse(400, rpcError(ErrorCode.ParseError, 'Parse error: the body is not JSON'));
+      }
+      const batch = Array.isArray(parsed);
+      const list: unknown[] = batch ? (parsed as unknown[]) : [parsed];
+      const messages: Array<{ message: Record<string, unknown>; kind: Kind }> = [];
+      for (const message of list) {
+        const kind = kindOf(message);
+        if (!kind) {
+          return jsonResponse(400, rpcError(ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 message'));
+        }
+        messages.push({ message: message as Record<string, unknown>, kind });
+      }
+      if (!messages.length) {
+        return jsonResponse(400, rpcError(ErrorCode.InvalidRequest, 'Invalid Request: empty batch'));
+      }
+      if (!connected) await connecting;
+      const replies = await transport.exchange(messages, authInfo, request.signal);
+      // Only notifications or responses: accepted, nothing to say (Streamable HTTP §2.1).
+      if (!replies.length) return new Response(null, { status: 202 });
+      return new Response(JSON.stringify(batch ? replies : replies[0]), { status: 200, headers: jsonHeaders });
+    },
+  };
+}
