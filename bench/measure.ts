@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { sampleRss } from './processes.ts';
+import { cpuMillis, sampleRss } from './processes.ts';
 
 // Two ways to load the server, reported the same way: autocannon for requests that never change,
 // a closed loop of concurrent workers (fetch, keep-alive) for sequences where each request
@@ -18,6 +18,8 @@ export interface Measurement {
   unexpected: number;
   /** The server's peak resident memory while it ran, in bytes. */
   rssPeak: number;
+  /** The server's CPU time per operation in milliseconds (user + system, 10 ms resolution overall). */
+  cpuPerOp: number;
   seconds: number;
 }
 
@@ -28,15 +30,21 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[rank]!;
 }
 
-function summarize(latencies: number[], unexpected: number, seconds: number, rssPeak: number): Measurement {
+function summarize(
+  latencies: number[],
+  unexpected: number,
+  seconds: number,
+  server: { rssPeak: number; cpuMs: number },
+): Measurement {
   latencies.sort((a, b) => a - b);
   return {
+    rssPeak: server.rssPeak,
+    cpuPerOp: latencies.length ? server.cpuMs / latencies.length : Number.NaN,
     opsPerSec: latencies.length / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     operations: latencies.length,
     unexpected,
-    rssPeak,
     seconds,
   };
 }
@@ -60,9 +68,19 @@ async function cannon(load: HttpLoad, seconds: number, onResponse?: (status: num
     timeout: 10,
   });
   if (onResponse) {
-    instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => onResponse(status, ms));
+    instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) =>
+      onResponse(status, ms),
+    );
   }
   return await instance;
+}
+
+/** Watches the server process (when there is one) while a measurement runs. */
+function watchServer(pid: number | undefined): { stop(): { rssPeak: number; cpuMs: number } } {
+  if (pid === undefined) return { stop: () => ({ rssPeak: 0, cpuMs: Number.NaN }) };
+  const rss = sampleRss(pid);
+  const cpuBefore = cpuMillis(pid);
+  return { stop: () => ({ rssPeak: rss.stop(), cpuMs: cpuMillis(pid) - cpuBefore }) };
 }
 
 /** `seconds` of autocannon (10 keep-alive connections) after a one-second warm-up. */
@@ -70,14 +88,14 @@ export async function measureHttp(load: HttpLoad, seconds: number, serverPid?: n
   await cannon(load, 1);
   const latencies: number[] = [];
   let unexpected = 0;
-  const rss = serverPid === undefined ? undefined : sampleRss(serverPid);
+  const watch = watchServer(serverPid);
   const started = performance.now();
   const result = await cannon(load, seconds, (status, ms) => {
     if (status === load.expectStatus) latencies.push(ms);
     else unexpected++;
   });
   const elapsed = (performance.now() - started) / 1000;
-  return summarize(latencies, unexpected + result.errors, elapsed, rss?.stop() ?? 0);
+  return summarize(latencies, unexpected + result.errors, elapsed, watch.stop());
 }
 
 /**
@@ -109,10 +127,11 @@ export async function measureLoop(
   await run(1000, [], { count: 0 });
   const latencies: number[] = [];
   const errors: { count: number; first?: unknown } = { count: 0 };
-  const rss = serverPid === undefined ? undefined : sampleRss(serverPid);
+  const watch = watchServer(serverPid);
   const started = performance.now();
   await run(seconds * 1000, latencies, errors);
   const elapsed = (performance.now() - started) / 1000;
-  if (errors.first) console.error(`    first error: ${errors.first instanceof Error ? errors.first.message : errors.first}`);
-  return summarize(latencies, errors.count, elapsed, rss?.stop() ?? 0);
+  if (errors.first)
+    console.error(`    first error: ${errors.first instanceof Error ? errors.first.message : errors.first}`);
+  return summarize(latencies, errors.count, elapsed, watch.stop());
 }

@@ -18,7 +18,13 @@ export function pkcePair(): { verifier: string; challenge: string } {
 export function inputValue(html: string, name: string): string {
   const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
   if (!match) throw new Error(`no input named ${name} in the page`);
-  const entities: Record<string, string> = { '&amp;': '&', '&quot;': '"', '&#39;': "'", '&lt;': '<', '&gt;': '>' };
+  const entities: Record<string, string> = {
+    '&amp;': '&',
+    '&quot;': '"',
+    '&#39;': "'",
+    '&lt;': '<',
+    '&gt;': '>',
+  };
   return match[1]!.replace(/&(amp|quot|#39|lt|gt);/g, (entity) => entities[entity]!);
 }
 
@@ -100,7 +106,8 @@ export class FormsBrowser {
         continue;
       }
       const html = await res.text();
-      if (res.status !== 200) throw new Error(`authorization stopped at ${res.status} ${current}: ${html.slice(0, 300)}`);
+      if (res.status !== 200)
+        throw new Error(`authorization stopped at ${res.status} ${current}: ${html.slice(0, 300)}`);
       if (html.includes('name="password"')) {
         current = new URL('/signin', origin);
         res = await this.send('POST', current, {
@@ -133,7 +140,8 @@ export async function registerClient(base: string, name = 'Userplane bench'): Pr
     body: JSON.stringify(registrationBody(name)),
   });
   const body = (await res.json()) as { client_id?: string };
-  if (res.status !== 201 || !body.client_id) throw new Error(`registration failed: ${res.status} ${JSON.stringify(body)}`);
+  if (res.status !== 201 || !body.client_id)
+    throw new Error(`registration failed: ${res.status} ${JSON.stringify(body)}`);
   return body.client_id;
 }
 
@@ -149,7 +157,10 @@ export function registrationBody(name = 'Userplane bench'): Record<string, unkno
 }
 
 /** An authorization request URL for `clientId` with a fresh PKCE pair and state. */
-export function authorizationRequest(base: string, clientId: string): { url: URL; verifier: string; state: string } {
+export function authorizationRequest(
+  base: string,
+  clientId: string,
+): { url: URL; verifier: string; state: string } {
   const { verifier, challenge } = pkcePair();
   const state = randomBytes(8).toString('base64url');
   const url = new URL('/authorize', base);
@@ -197,7 +208,11 @@ export async function exchangeCode(
 
 /** A refresh grant; the answer carries the rotated refresh token. */
 export async function refreshTokens(base: string, clientId: string, refreshToken: string): Promise<TokenSet> {
-  return await tokenCall(base, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
+  return await tokenCall(base, {
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: clientId,
+  });
 }
 
 export interface AuthorizedClient {
@@ -216,7 +231,8 @@ export async function authorizeNewClient(
   const clientId = await registerClient(base);
   const request = authorizationRequest(base, clientId);
   const callback = await browser.authorize(request.url);
-  if (callback.searchParams.get('state') !== request.state) throw new Error('state mismatch in the authorization response');
+  if (callback.searchParams.get('state') !== request.state)
+    throw new Error('state mismatch in the authorization response');
   const tokens = await exchangeCode(base, clientId, callback, request.verifier);
   return { clientId, tokens, browser };
 }

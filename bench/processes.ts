@@ -37,7 +37,8 @@ function exited(child: ChildProcess): Promise<void> {
 const children = new Set<ChildProcess>();
 // Should the bench die on an exception, no child outlives it.
 process.once('exit', () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 async function startChild(
@@ -83,7 +84,10 @@ async function startChild(
 }
 
 /** `node bin/userplane.js serve` on a free loopback port; ready once /readyz answers 200. */
-export async function startUserplane(env: Record<string, string>, extraNodeArgs: string[] = []): Promise<Child> {
+export async function startUserplane(
+  env: Record<string, string>,
+  extraNodeArgs: string[] = [],
+): Promise<Child> {
   const port = Number(env.PORT);
   const url = `http://127.0.0.1:${port}`;
   return await startChild([...extraNodeArgs, BIN, 'serve'], env, url, async () => {
@@ -114,6 +118,19 @@ export function rssBytes(pid: number): number {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
     return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds; 0 once it is gone. */
+export function cpuMillis(pid: number): number {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, in clock ticks (USER_HZ, 100 on Linux); the command
+    // name (field 2) may hold spaces, so count from the closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return 0;
   }

@@ -40,6 +40,7 @@ const { values: flags } = parseArgs({
     small: { type: 'string', default: '10000' },
     big: { type: 'string', default: '1000000' },
     profile: { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 const SECONDS = Number(flags.duration);
@@ -50,6 +51,9 @@ const SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 const LIFTED = '1000000000';
 const MB = 1024 * 1024;
 const RSS_LIMIT = 200 * MB;
+/** `--only get_profile,refresh`: run just these scenarios (and the baseline). */
+const ONLY = flags.only ? new Set(['baseline', ...flags.only.split(',')]) : undefined;
+const selected = (key: string) => !ONLY || ONLY.has(key);
 
 interface Row {
   key: string;
@@ -88,7 +92,10 @@ function toolCall(name: string, args: Record<string, unknown>): string {
 }
 
 /** The JSON-RPC message of an MCP answer, whether sent as JSON or as one SSE event. */
-function mcpMessage(text: string, contentType: string | null): { result?: Record<string, unknown>; error?: unknown } {
+function mcpMessage(
+  text: string,
+  contentType: string | null,
+): { result?: Record<string, unknown>; error?: unknown } {
   if (contentType?.includes('text/event-stream')) {
     const data = text
       .split('\n')
@@ -126,7 +133,9 @@ async function postgresReachable(): Promise<boolean> {
 
 function progressLine(label: string, done: number, total: number, started: number) {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  process.stdout.write(`\r  ${label}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} (${seconds} s)`);
+  process.stdout.write(
+    `\r  ${label}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} (${seconds} s)`,
+  );
   if (done >= total) process.stdout.write('\n');
 }
 
@@ -180,7 +189,9 @@ async function benchDatabase(kind: 'sqlite' | 'postgres'): Promise<Section> {
     const userId = await seedUser(open, config);
     const small = await seedWorkspace(open, config, userId, 'Bench small');
     await seedRecordings(open, small, SMALL);
-    log(`  seeded ${SMALL.toLocaleString('en')} recordings in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    log(
+      `  seeded ${SMALL.toLocaleString('en')} recordings in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
 
     const profileArgs = flags.profile
       ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench/results/profiles', `${kind}-${Date.now()}`)]
@@ -199,6 +210,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres'): Promise<Section> {
       toolCall('userplane_list_recordings', { workspaceId: ws.workspaceId, per_page: 10 });
 
     const measure = async (row: Row, fn: () => Promise<Measurement>) => {
+      if (!selected(row.key)) return;
       process.stdout.write(`  ${row.label} …`);
       try {
         row.m = await fn();
@@ -213,28 +225,49 @@ async function benchDatabase(kind: 'sqlite' | 'postgres'): Promise<Section> {
     // (a) the baseline
     await measure({ key: 'baseline', label: 'baseline: bare node:http' }, () =>
       measureHttp(
-        { url: baseline!.url, method: 'POST', headers: mcpHeaders(token), body: profileBody, expectStatus: 200 },
+        {
+          url: baseline!.url,
+          method: 'POST',
+          headers: mcpHeaders(token),
+          body: profileBody,
+          expectStatus: 200,
+        },
         SECONDS,
+        baseline!.pid,
       ),
     );
 
     // (b) (c) authenticated tool calls
-    await measure({ key: 'get_profile', label: 'tools/call userplane_get_profile', target: 0.2 }, async () => {
-      await preflight(mcpUrl, token, profileBody);
-      return await measureHttp(
-        { url: mcpUrl, method: 'POST', headers: mcpHeaders(token), body: profileBody, expectStatus: 200 },
-        SECONDS,
-        server!.pid,
-      );
-    });
     await measure(
-      { key: 'list_recordings', label: `tools/call userplane_list_recordings (${short(SMALL)})`, target: 0.1 },
+      { key: 'get_profile', label: 'tools/call userplane_get_profile', target: 0.2 },
+      async () => {
+        await preflight(mcpUrl, token, profileBody);
+        return await measureHttp(
+          { url: mcpUrl, method: 'POST', headers: mcpHeaders(token), body: profileBody, expectStatus: 200 },
+          SECONDS,
+          server!.pid,
+        );
+      },
+    );
+    await measure(
+      {
+        key: 'list_recordings',
+        label: `tools/call userplane_list_recordings (${short(SMALL)})`,
+        target: 0.1,
+      },
       async () => {
         const listed = await preflight(mcpUrl, token, listBody(small));
         const total = listed.total ?? (listed.pagination as { total?: number } | undefined)?.total;
-        if (total !== undefined && total !== SMALL) throw new Error(`listed total ${total}, expected ${SMALL}`);
+        if (total !== undefined && total !== SMALL)
+          throw new Error(`listed total ${total}, expected ${SMALL}`);
         return await measureHttp(
-          { url: mcpUrl, method: 'POST', headers: mcpHeaders(token), body: listBody(small), expectStatus: 200 },
+          {
+            url: mcpUrl,
+            method: 'POST',
+            headers: mcpHeaders(token),
+            body: listBody(small),
+            expectStatus: 200,
+          },
           SECONDS,
           server!.pid,
         );
@@ -259,7 +292,13 @@ async function benchDatabase(kind: 'sqlite' | 'postgres'): Promise<Section> {
       { key: 'forged_token', label: 'tools/call, forged signature (401)', note: 'informational' },
       () =>
         measureHttp(
-          { url: mcpUrl, method: 'POST', headers: mcpHeaders(forgedToken(token)), body: profileBody, expectStatus: 401 },
+          {
+            url: mcpUrl,
+            method: 'POST',
+            headers: mcpHeaders(forgedToken(token)),
+            body: profileBody,
+            expectStatus: 401,
+          },
           SECONDS,
           server!.pid,
         ),
@@ -280,23 +319,29 @@ async function benchDatabase(kind: 'sqlite' | 'postgres'): Promise<Section> {
     });
 
     // (f) full authorization flows of a signed-in user who already consented: authorize → 302 → token
-    await measure({ key: 'authorization', label: 'authorization flow (signed in)', target: 0.03 }, async () => {
-      const cookie = browser.jar.header();
-      return await measureLoop(
-        async () => {
-          const request = authorizationRequest(base, main.clientId);
-          const res = await fetch(request.url, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' });
-          await res.body?.cancel();
-          const location = res.headers.get('location') ?? '';
-          if (res.status !== 302 || !location.startsWith(BENCH_REDIRECT_URI)) {
-            throw new Error(`authorize answered ${res.status} ${location}`);
-          }
-          await exchangeCode(base, main.clientId, new URL(location), request.verifier);
-        },
-        SECONDS,
-        server!.pid,
-      );
-    });
+    await measure(
+      { key: 'authorization', label: 'authorization flow (signed in)', target: 0.03 },
+      async () => {
+        const cookie = browser.jar.header();
+        return await measureLoop(
+          async () => {
+            const request = authorizationRequest(base, main.clientId);
+            const res = await fetch(request.url, {
+              headers: { cookie, accept: 'text/html' },
+              redirect: 'manual',
+            });
+            await res.body?.cancel();
+            const location = res.headers.get('location') ?? '';
+            if (res.status !== 302 || !location.startsWith(BENCH_REDIRECT_URI)) {
+              throw new Error(`authorize answered ${res.status} ${location}`);
+            }
+            await exchangeCode(base, main.clientId, new URL(location), request.verifier);
+          },
+          SECONDS,
+          server!.pid,
+        );
+      },
+    );
 
     // (g) dynamic client registrations
     await measure({ key: 'dcr', label: 'DCR registration', target: 0.1 }, () =>
@@ -316,21 +361,32 @@ async function benchDatabase(kind: 'sqlite' | 'postgres'): Promise<Section> {
     // (h) list_recordings in a second workspace of BIG recordings. The server is stopped while
     // they are written (a writer racing the server's own writes on SQLite would just wait on
     // locks) and started again on the same database; the token stays valid across the restart.
-    await server.stop();
-    started = performance.now();
-    const big = await seedWorkspace(open, config, userId, 'Bench big');
-    await seedManyRecordings(bulkTarget, big, BIG, (done) =>
-      progressLine(`seeding ${short(BIG)} recordings`, done, BIG, started),
-    );
-    server = await startUserplane(env, profileArgs);
-    await measure({ key: 'list_recordings_big', label: `tools/call userplane_list_recordings (${short(BIG)})` }, async () => {
-      await preflight(mcpUrl, token, listBody(big));
-      return await measureHttp(
-        { url: mcpUrl, method: 'POST', headers: mcpHeaders(token), body: listBody(big), expectStatus: 200 },
-        SECONDS,
-        server!.pid,
+    if (selected('list_recordings_big')) {
+      await server.stop();
+      started = performance.now();
+      const big = await seedWorkspace(open, config, userId, 'Bench big');
+      await seedManyRecordings(bulkTarget, big, BIG, (done) =>
+        progressLine(`seeding ${short(BIG)} recordings`, done, BIG, started),
       );
-    });
+      server = await startUserplane(env, profileArgs);
+      await measure(
+        { key: 'list_recordings_big', label: `tools/call userplane_list_recordings (${short(BIG)})` },
+        async () => {
+          await preflight(mcpUrl, token, listBody(big));
+          return await measureHttp(
+            {
+              url: mcpUrl,
+              method: 'POST',
+              headers: mcpHeaders(token),
+              body: listBody(big),
+              expectStatus: 200,
+            },
+            SECONDS,
+            server!.pid,
+          );
+        },
+      );
+    }
     section.checks = checks(section.rows, server.pid);
   } finally {
     await baseline?.stop();
@@ -359,7 +415,9 @@ function checks(rows: Row[], serverPid: number): Check[] {
     out.push({
       name: `${row.key} ≥ ${row.target.toFixed(2)} × baseline`,
       pass: ratio >= row.target && (row.m?.unexpected ?? 1) === 0,
-      detail: Number.isNaN(ratio) ? (row.note ?? 'not measured') : `${ratio.toFixed(3)}${row.m?.unexpected ? `, ${row.m.unexpected} unexpected answers` : ''}`,
+      detail: Number.isNaN(ratio)
+        ? (row.note ?? 'not measured')
+        : `${ratio.toFixed(3)}${row.m?.unexpected ? `, ${row.m.unexpected} unexpected answers` : ''}`,
     });
   }
   const smallList = byKey.get('list_recordings')?.m;
@@ -383,10 +441,11 @@ function checks(rows: Row[], serverPid: number): Check[] {
 
 function printSection(section: Section) {
   const baseline = section.rows.find((r) => r.key === 'baseline')?.m;
-  const header = ['scenario', 'ops/s', 'p50 ms', 'p99 ms', 'ratio', 'RSS MB', 'target'];
+  const header = ['scenario', 'ops/s', 'p50 ms', 'p99 ms', 'ratio', 'RSS MB', 'CPU ms/op', 'target'];
   const lines = section.rows.map((row) => {
     const m = row.m;
-    const ratio = m && baseline && row.key !== 'baseline' ? (m.opsPerSec / baseline.opsPerSec).toFixed(3) : '';
+    const ratio =
+      m && baseline && row.key !== 'baseline' ? (m.opsPerSec / baseline.opsPerSec).toFixed(3) : '';
     return [
       row.label,
       m ? String(Math.round(m.opsPerSec)) : 'n/a',
@@ -394,6 +453,7 @@ function printSection(section: Section) {
       m ? m.p99.toFixed(2) : '',
       ratio,
       m?.rssPeak ? (m.rssPeak / MB).toFixed(0) : '',
+      m && Number.isFinite(m.cpuPerOp) ? m.cpuPerOp.toFixed(2) : '',
       row.target !== undefined ? `≥ ${row.target.toFixed(2)}` : '',
     ];
   });
@@ -406,7 +466,8 @@ function printSection(section: Section) {
   for (const line of lines) log(fmt(line));
   for (const row of section.rows) if (row.note && !row.m) log(`  ${row.label}: ${row.note}`);
   log('');
-  for (const check of section.checks) log(`  ${check.pass ? 'PASS' : 'MISS'}  ${check.name}: ${check.detail}`);
+  for (const check of section.checks)
+    log(`  ${check.pass ? 'PASS' : 'MISS'}  ${check.name}: ${check.detail}`);
 }
 
 async function main() {

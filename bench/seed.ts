@@ -13,7 +13,11 @@ import type { RecordingsTable } from '../src/store/schema.ts';
 // the services (argon2 password, owner membership, default project), the domain and link as rows,
 // and recordings by fast multi-row inserts into the store's tables.
 
-export const BENCH_USER = { email: 'bench@example.com', password: 'bench password 0123456789', name: 'Bench' };
+export const BENCH_USER = {
+  email: 'bench@example.com',
+  password: 'bench password 0123456789',
+  name: 'Bench',
+};
 
 const DAY_MS = 86_400_000;
 const INSERT_BATCH = 500;
@@ -51,7 +55,10 @@ export async function seedWorkspace(
   const store = open();
   try {
     const { deps } = buildApp({ config, store, log: silentLogger() });
-    const { workspace, defaultProject, ownerMemberId } = await createWorkspace(deps, { name, ownerUserId: userId });
+    const { workspace, defaultProject, ownerMemberId } = await createWorkspace(deps, {
+      name,
+      ownerUserId: userId,
+    });
     const now = Date.now();
     const domainId = newId('dom', now);
     await store.db
@@ -136,7 +143,11 @@ function recordingRow(ws: SeededWorkspace, createdAt: number, index: number): Re
  * `count` recordings spread over the last year, by multi-row INSERTs through Kysely in batches of
  * 500 (one transaction). Fine for tens of thousands; `seedManyRecordings` is for a million.
  */
-export async function seedRecordings(open: OpenBenchStore, ws: SeededWorkspace, count: number): Promise<void> {
+export async function seedRecordings(
+  open: OpenBenchStore,
+  ws: SeededWorkspace,
+  count: number,
+): Promise<void> {
   const store = open();
   try {
     const end = Date.now() - 60_000;

@@ -1,7 +1,10 @@
 import { Hono } from 'hono';
 import { type Config, ConfigError } from './config/index.ts';
 import { createRestApi } from './http/api/index.ts';
+import { createAccountRoutes } from './http/dashboard/account.tsx';
 import { createDashboard } from './http/dashboard/index.ts';
+import { createSettingsRoutes } from './http/dashboard/settings.tsx';
+import { createSetupRoutes } from './http/dashboard/setup.tsx';
 import { createFilesRoute } from './http/files/route.ts';
 import { accessLog } from './http/middleware/access-log.ts';
 import { renderApiError } from './http/middleware/error-handler.ts';
@@ -53,6 +56,12 @@ export interface BuiltApp {
   mcp: McpRoutes;
 }
 
+/** `serve --only mcp` trusts another process's tokens: it must be told whose (AUTH_ISSUER) and where its keys are. */
+export function requireMcpOnlySettings(config: Readonly<Config>): void {
+  if (!config.authIssuer) throw new ConfigError('AUTH_ISSUER is required with serve --only mcp');
+  if (!config.jwksUrl) throw new ConfigError('JWKS_URL is required with serve --only mcp');
+}
+
 /** Builds the services and every HTTP surface over one store. */
 export function buildApp(options: AppOptions): BuiltApp {
   const clock = options.clock ?? systemClock;
@@ -73,10 +82,7 @@ export function buildApp(options: AppOptions): BuiltApp {
   // The MCP resource server. Apart from the authorization server it trusts AUTH_ISSUER and its
   // JWKS; in the full server it verifies with this process's own keys and issuer.
   const { config } = options;
-  if (options.only === 'mcp') {
-    if (!config.authIssuer) throw new ConfigError('AUTH_ISSUER is required with serve --only mcp');
-    if (!config.jwksUrl) throw new ConfigError('JWKS_URL is required with serve --only mcp');
-  }
+  if (options.only === 'mcp') requireMcpOnlySettings(config);
   const issuer = options.only === 'mcp' ? config.authIssuer! : config.publicUrl;
   const store = options.store;
   const mcp = createMcpRoutes(deps, {
@@ -133,6 +139,9 @@ export function buildApp(options: AppOptions): BuiltApp {
   app.route('/', createAuthPages(deps, limiter));
   app.route('/', createHomePage(deps));
   app.route('/', createDashboard(deps));
+  app.route('/', createSettingsRoutes(deps));
+  app.route('/', createAccountRoutes(deps));
+  app.route('/', createSetupRoutes(deps));
   const pageSession = sessionMiddleware(deps);
   const pageHeaders = pageSecurityHeaders();
   for (const path of ['/authorize', '/authorize/*']) app.use(path, pageHeaders, pageSession);

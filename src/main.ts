@@ -1,8 +1,9 @@
 import { serve as serveHttp } from '@hono/node-server';
-import { buildApp } from './app.ts';
+import { buildApp, requireMcpOnlySettings } from './app.ts';
 import type { Config } from './config/index.ts';
 import type { Logger } from './lib/logger.ts';
 import { runOAuthMaintenance } from './services/oauth/maintenance.ts';
+import { ensureSetupLink } from './services/setup.ts';
 import { migrateToLatest, openStore } from './store/db.ts';
 
 const MAINTENANCE_INTERVAL_MS = 10 * 60_000;
@@ -10,6 +11,8 @@ const MAINTENANCE_INTERVAL_MS = 10 * 60_000;
 export interface RunningServer {
   url: string;
   port: number;
+  /** The one-time first-run link when the database has no users yet (it expires in a day). */
+  setupUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -22,6 +25,8 @@ export async function startServer(
   log: Logger,
   options: { only?: 'mcp' } = {},
 ): Promise<RunningServer> {
+  // Refuse a bad setting before touching the database.
+  if (options.only === 'mcp') requireMcpOnlySettings(config);
   const store = openStore(config.database);
   try {
     const applied = await migrateToLatest(store.db);
@@ -49,6 +54,8 @@ export async function startServer(
     }, MAINTENANCE_INTERVAL_MS);
     maintenance.unref();
   }
+  // First run: with no users, print a one-time link where the first person creates their account.
+  const setupUrl = options.only ? null : await ensureSetupLink(deps);
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
     const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);
@@ -58,6 +65,7 @@ export async function startServer(
   return {
     url: config.publicUrl,
     port,
+    setupUrl,
     stop: async () => {
       clearInterval(maintenance);
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -46,6 +46,9 @@ export const commands: Command[] = [
       ctx.out(
         `Userplane is running at ${server.url} (database: ${ctx.config.database.kind}, data: ${ctx.config.dataDir}${only ? ', serving /mcp only' : ''})`,
       );
+      if (server.setupUrl) {
+        ctx.out(`First run: create the first account and workspace at ${server.setupUrl} (the link works once, for 24 hours)`);
+      }
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

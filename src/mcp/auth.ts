@@ -1,11 +1,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createRemoteJWKSet, errors as joseErrors } from 'jose';
 import type { Logger } from '../lib/logger.ts';
-import {
-  type AccessTokenClaims,
-  InvalidTokenError,
-  verifyAccessToken,
-} from '../services/access-tokens.ts';
+import { type AccessTokenClaims, InvalidTokenError, verifyAccessToken } from '../services/access-tokens.ts';
 import type { RevocationView } from './revocation-view.ts';
 
 // Bearer-token checks of the MCP resource server: S17 (what is refused), S18 (the challenges), S19
@@ -47,7 +43,10 @@ export function remoteKeySource(
     } catch (error) {
       // No key (or no single key) for this kid: the token is refused. A fetch failure is ours, not
       // the client's, and propagates (503), so a client does not throw away a good token.
-      if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys)
+      if (
+        error instanceof joseErrors.JWKSNoMatchingKey ||
+        error instanceof joseErrors.JWKSMultipleMatchingKeys
+      )
         return undefined;
       throw error;
     }
@@ -199,7 +198,13 @@ export function createMcpAuthenticator(options: {
       if (!match) {
         // No credentials (or another scheme): RFC 6750 §3.1 says no error code then, S18 likewise.
         if (authorization === undefined || !/^Bearer\b/i.test(authorization)) {
-          return { ok: false, status: 401, challenge: base, error: 'unauthorized', description: 'Sign-in required' };
+          return {
+            ok: false,
+            status: 401,
+            challenge: base,
+            error: 'unauthorized',
+            description: 'Sign-in required',
+          };
         }
         return {
           ok: false,

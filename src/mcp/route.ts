@@ -1,10 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { EXPIRY_LEEWAY_MS } from '../services/signing-keys.ts';
 import type { Deps } from '../services/deps.ts';
 import { listRecentlyRevokedGrants, onGrantRevoked, recordGrantUse } from '../services/oauth/grants.ts';
 import { mcpResourceUrl } from '../services/oauth/tokens.ts';
+import { EXPIRY_LEEWAY_MS } from '../services/signing-keys.ts';
 import {
   createMcpAuthenticator,
   createTokenVerifier,
@@ -95,7 +95,14 @@ export function createMcpRoutes(deps: Deps, options: McpRouteOptions = {}): McpR
   const mcpCors = cors({
     origin: '*',
     allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'MCP-Protocol-Version', 'Mcp-Session-Id', 'Last-Event-ID'],
+    allowHeaders: [
+      'Authorization',
+      'Content-Type',
+      'Accept',
+      'MCP-Protocol-Version',
+      'Mcp-Session-Id',
+      'Last-Event-ID',
+    ],
     exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id', 'MCP-Protocol-Version'],
     maxAge: 600,
   });

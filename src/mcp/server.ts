@@ -25,8 +25,6 @@ export function createMcpServer(deps: Deps): McpServer {
     { name: 'userplane', title: 'Userplane', version: '0.1.0' },
     {
       capabilities: {
-        tools: { listChanged: false },
-        resources: { listChanged: false },
         // SEP-1865 capability negotiation: the server offers MCP Apps views; hosts without them get text.
         extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: [MCP_APP_MIME_TYPE] } },
       },

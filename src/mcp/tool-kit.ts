@@ -213,7 +213,11 @@ export function registerTool<I extends ObjectSchema, O extends ObjectSchema>(
 }
 
 /** Annotations of a read-only tool. */
-export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true };
+export const READ_ONLY: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+};
 
 // ---- Shared wire shapes --------------------------------------------------------------------------
 

@@ -12,15 +12,18 @@ import type { Logger } from '../lib/logger.ts';
 
 // Streamable HTTP for /mcp, stateless, JSON responses only (MCP spec 2025-06-18 "Transports").
 //
-// Measured (scratch/bench-mcp-transport.ts, in process, `app.request` with a cached token, 5,000
-// sequential `tools/call userplane_get_profile` on SQLite, Node 20, this machine, CPU time per call):
-//   SDK stateless pattern (new McpServer + WebStandardStreamableHTTPServerTransport per request):
-//                                                                         ≈ 0.96 ms / call
-//   SDK transport per request, one long-lived McpServer (connect/close):  ≈ 0.40 ms / call
-//   this multiplexing transport in front of one long-lived McpServer:     ≈ 0.17 ms / call
-// (each includes the same auth check and the tool's two SQLite reads, ≈ 0.08 ms). Building a server
-// registers every tool (zod → JSON Schema work); the SDK transport adds SSE plumbing, a Request
-// clone and per-request stream bookkeeping. The multiplexing transport does neither.
+// Measured (scratch/bench-mcp-transport.ts: in process, handler level, 4,000–6,000 sequential
+// `tools/call` of a tool that does no work, every tool of src/mcp/server.ts registered; Node 20 on
+// this 2-core machine under other load, so ±20%; CPU time per call, each row including ≈0.15–0.24 ms
+// to build the Request and read the Response):
+//   SDK stateless pattern (new McpServer + WebStandardStreamableHTTPServerTransport per request,
+//   every tool registered again each time):                              ≈ 4.3–5.9 ms / call
+//   SDK transport per request, one long-lived McpServer (connect/close): ≈ 0.45–0.50 ms / call
+//   this multiplexing transport in front of one long-lived McpServer:    ≈ 0.29–0.34 ms / call
+// So the transport and SDK dispatch cost ≈ 0.1–0.15 ms here against ≈ 0.3 ms for the SDK transport
+// (SSE plumbing, stream bookkeeping, connect/close per request) and several ms for a fresh server
+// (registering every tool converts its zod schemas). For scale, `userplane_get_profile`'s own
+// service work (getProfile, SQLite) measured ≈ 0.55–0.65 ms in the same runs.
 //
 // How it works: ONE McpServer is connected once to a MultiplexingTransport. Each POST's messages
 // get fresh internal request ids (clients reuse ids — every client starts at 0 or 1 — and the SDK
@@ -139,7 +142,9 @@ export class MultiplexingTransport implements Transport {
       return Promise.resolve(
         messages
           .filter((m) => m.kind === 'request')
-          .map((m) => rpcError(ErrorCode.ConnectionClosed, 'Not connected', m.message.id as RequestId) as Reply),
+          .map(
+            (m) => rpcError(ErrorCode.ConnectionClosed, 'Not connected', m.message.id as RequestId) as Reply,
+          ),
       );
     }
     const extra: MessageExtraInfo = { authInfo };
@@ -269,9 +274,13 @@ export function createMcpHttpHandler(server: McpServer, log: Logger): McpHttpHan
     async handle(request, authInfo) {
       if (request.method !== 'POST') {
         // Stateless: no standalone SSE stream to GET, no session to DELETE (Streamable HTTP §2.2–2.5).
-        return jsonResponse(405, rpcError(ErrorCode.ConnectionClosed, 'Method not allowed: POST JSON-RPC messages'), {
-          allow: 'POST, OPTIONS',
-        });
+        return jsonResponse(
+          405,
+          rpcError(ErrorCode.ConnectionClosed, 'Method not allowed: POST JSON-RPC messages'),
+          {
+            allow: 'POST, OPTIONS',
+          },
+        );
       }
       const version = request.headers.get('mcp-protocol-version');
       if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
@@ -284,10 +293,16 @@ export function createMcpHttpHandler(server: McpServer, log: Logger): McpHttpHan
         );
       }
       if (!acceptsJson(request.headers.get('accept'))) {
-        return jsonResponse(406, rpcError(ErrorCode.ConnectionClosed, 'Accept must include application/json'));
+        return jsonResponse(
+          406,
+          rpcError(ErrorCode.ConnectionClosed, 'Accept must include application/json'),
+        );
       }
       if (mediaType(request.headers.get('content-type')) !== 'application/json') {
-        return jsonResponse(415, rpcError(ErrorCode.ConnectionClosed, 'Content-Type must be application/json'));
+        return jsonResponse(
+          415,
+          rpcError(ErrorCode.ConnectionClosed, 'Content-Type must be application/json'),
+        );
       }
       const text = await readBody(request);
       if (text === undefined) {
@@ -305,7 +320,10 @@ export function createMcpHttpHandler(server: McpServer, log: Logger): McpHttpHan
       for (const message of list) {
         const kind = kindOf(message);
         if (!kind) {
-          return jsonResponse(400, rpcError(ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 message'));
+          return jsonResponse(
+            400,
+            rpcError(ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 message'),
+          );
         }
         messages.push({ message: message as Record<string, unknown>, kind });
       }
@@ -316,7 +334,10 @@ export function createMcpHttpHandler(server: McpServer, log: Logger): McpHttpHan
       const replies = await transport.exchange(messages, authInfo, request.signal);
       // Only notifications or responses: accepted, nothing to say (Streamable HTTP §2.1).
       if (!replies.length) return new Response(null, { status: 202 });
-      return new Response(JSON.stringify(batch ? replies : replies[0]), { status: 200, headers: jsonHeaders });
+      return new Response(JSON.stringify(batch ? replies : replies[0]), {
+        status: 200,
+        headers: jsonHeaders,
+      });
     },
   };
 }

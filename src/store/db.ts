@@ -27,8 +27,9 @@ export interface Store {
   /** Runs `hook` at the start of `close()`, before the connections end (background work stops first). */
   onClose?(hook: () => Promise<void> | void): void;
   /**
-   * PostgreSQL only: LISTENs on `channel` over a dedicated connection (reconnecting after a loss)
-   * and calls `onPayload` for each NOTIFY; resolves once listening, to the function that stops it.
+   * PostgreSQL only: LISTENs on `channel` over a dedicated connection (retrying every second after a
+   * failure or a loss, reported to `onError`) and calls `onPayload` for each NOTIFY; resolves after
+   * the first attempt to the function that stops it (`close()` stops it too).
    */
   listen?(
     channel: string,
@@ -62,17 +63,19 @@ function closeHooks() {
  * notifications or hold the pool's slot. Reconnects after a second when the connection is lost;
  * callers poll as well, so nothing is missed in the meantime.
  */
-async function listenOn(
+function listenOn(
   connection: pg.ClientConfig,
   channel: string,
   onPayload: (payload: string) => void,
   onError: (error: Error) => void,
-): Promise<() => Promise<void>> {
+): { ready: Promise<void>; stop: () => Promise<void> } {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
   let client: pg.Client | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
+  // Never rejects: a failed attempt is reported and retried a second later until stopped.
   const connect = async (): Promise<void> => {
+    if (stopped) return;
     const next = new pg.Client(connection);
     next.on('notification', (message) => {
       if (message.channel === channel && message.payload) onPayload(message.payload);
@@ -82,8 +85,9 @@ async function listenOn(
       client = undefined;
       next.end().catch(() => {});
       if (error) onError(error);
-      if (!stopped) retry = setTimeout(() => connect().catch(onError), 1000);
-      retry?.unref();
+      if (stopped) return;
+      retry = setTimeout(() => void connect(), 1000);
+      retry.unref();
     };
     next.on('error', lost);
     next.on('end', () => lost());
@@ -93,16 +97,17 @@ async function listenOn(
       await next.query(`LISTEN ${channel}`);
     } catch (error) {
       lost(error as Error);
-      throw error;
     }
   };
-  await connect();
-  return async () => {
-    stopped = true;
-    clearTimeout(retry);
-    const current = client;
-    client = undefined;
-    await current?.end().catch(() => {});
+  return {
+    ready: connect(),
+    stop: async () => {
+      stopped = true;
+      clearTimeout(retry);
+      const current = client;
+      client = undefined;
+      await current?.end().catch(() => {});
+    },
   };
 }
 
@@ -143,8 +148,9 @@ export function openStore(
       },
       onClose: hooks.add,
       listen: async (channel, onPayload, onError) => {
-        const stop = await listenOn(connection, channel, onPayload, onError);
+        const { ready, stop } = listenOn(connection, channel, onPayload, onError);
         hooks.add(stop);
+        await ready;
         return stop;
       },
     };

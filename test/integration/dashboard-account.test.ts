@@ -55,8 +55,8 @@ async function page(b: PageBrowser, path: string): Promise<{ html: string; csrf:
   return { html, csrf: hiddenValue(html, 'csrf') };
 }
 
-function me(secret: string): Promise<Response> {
-  return app.request('/api/v1/public/me', { headers: { authorization: `Bearer ${secret}` } });
+async function me(secret: string): Promise<Response> {
+  return await app.request('/api/v1/public/me', { headers: { authorization: `Bearer ${secret}` } });
 }
 
 const KEY = /value="(uspl_[A-Za-z0-9_-]{43})"/;

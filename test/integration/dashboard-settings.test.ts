@@ -107,14 +107,14 @@ describe('Workspace Settings: what each role is offered', () => {
     const ownerTeam = (await page(owner, `/w/${ws}/settings/team`)).html;
     expect(ownerTeam).toContain(`action="/w/${ws}/settings/team/invite"`);
     expect(ownerTeam).toContain(`action="/w/${ws}/settings/team/transfer"`);
-    expect(ownerTeam).toContain(`/members/${team.memberIds.admin}/role"`);
+    expect(ownerTeam).toContain(`/members/${team.memberIds.admin!}/role"`);
     // Nobody is offered a change to the owner's own membership.
-    expect(ownerTeam).not.toContain(`/members/${team.memberIds.owner}/`);
+    expect(ownerTeam).not.toContain(`/members/${team.memberIds.owner!}/`);
     const adminTeam = (await page(admin, `/w/${ws}/settings/team`)).html;
     expect(adminTeam).toContain('/settings/team/invite"');
     expect(adminTeam).not.toContain('/settings/team/transfer"');
-    expect(adminTeam).toContain(`/members/${team.memberIds.member}/remove"`);
-    expect(adminTeam).not.toContain(`/members/${team.memberIds.owner}/`);
+    expect(adminTeam).toContain(`/members/${team.memberIds.member!}/remove"`);
+    expect(adminTeam).not.toContain(`/members/${team.memberIds.owner!}/`);
     const memberTeam = (await page(member, `/w/${ws}/settings/team`)).html;
     expect(memberTeam).not.toContain('/settings/team/invite"');
     expect(memberTeam).not.toContain('/role"');
@@ -149,21 +149,21 @@ describe('Workspace Settings: what each role is offered', () => {
       [
         member,
         memberCsrf,
-        `/w/${ws}/settings/team/members/${team.memberIds.member2}/role`,
+        `/w/${ws}/settings/team/members/${team.memberIds.member2!}/role`,
         { role: 'admin' },
       ],
-      [member, memberCsrf, `/w/${ws}/settings/team/members/${team.memberIds.member2}/remove`, {}],
+      [member, memberCsrf, `/w/${ws}/settings/team/members/${team.memberIds.member2!}/remove`, {}],
       [member, memberCsrf, `/w/${ws}/settings/delete`, { confirm: 'Acme Support' }],
       [admin, adminCsrf, `/w/${ws}/settings/delete`, { confirm: 'Acme Support' }],
       [
         admin,
         adminCsrf,
         `/w/${ws}/settings/team/transfer`,
-        { member_id: team.memberIds.admin, confirm: 'yes' },
+        { member_id: team.memberIds.admin!, confirm: 'yes' },
       ],
-      [admin, adminCsrf, `/w/${ws}/settings/team/members/${team.memberIds.owner}/role`, { role: 'member' }],
-      [admin, adminCsrf, `/w/${ws}/settings/team/members/${team.memberIds.owner}/remove`, {}],
-      [admin, adminCsrf, `/w/${ws}/settings/team/members/${team.memberIds.member}/role`, { role: 'owner' }],
+      [admin, adminCsrf, `/w/${ws}/settings/team/members/${team.memberIds.owner!}/role`, { role: 'member' }],
+      [admin, adminCsrf, `/w/${ws}/settings/team/members/${team.memberIds.owner!}/remove`, {}],
+      [admin, adminCsrf, `/w/${ws}/settings/team/members/${team.memberIds.member!}/role`, { role: 'owner' }],
     ];
     for (const [who, csrf, path, fields] of forged) {
       const res = await who.post(path, { csrf, ...fields });
@@ -189,9 +189,9 @@ describe('Workspace Settings: what each role is offered', () => {
       .where('workspace_id', '=', ws)
       .execute();
     expect(invitations).toHaveLength(0);
-    expect(await memberRole(team.memberIds.member2)).toBe('member');
-    expect(await memberRole(team.memberIds.owner)).toBe('owner');
-    expect(await memberRole(team.memberIds.member)).toBe('member');
+    expect(await memberRole(team.memberIds.member2!)).toBe('member');
+    expect(await memberRole(team.memberIds.owner!)).toBe('owner');
+    expect(await memberRole(team.memberIds.member!)).toBe('member');
     const row = await t.store.db
       .selectFrom('workspaces')
       .select('deleted_at')
@@ -579,18 +579,18 @@ describe('Team and invitations', () => {
     const { csrf } = await page(owner, `/w/${ws}/settings/team`);
     const unconfirmed = await owner.post(`/w/${ws}/settings/team/transfer`, {
       csrf,
-      member_id: team.memberIds.admin,
+      member_id: team.memberIds.admin!,
     });
     expect(unconfirmed.status).toBe(400);
-    expect(await memberRole(team.memberIds.owner)).toBe('owner');
+    expect(await memberRole(team.memberIds.owner!)).toBe('owner');
     const res = await owner.post(`/w/${ws}/settings/team/transfer`, {
       csrf,
-      member_id: team.memberIds.admin,
+      member_id: team.memberIds.admin!,
       confirm: 'yes',
     });
     expect(res.status).toBe(303);
-    expect(await memberRole(team.memberIds.admin)).toBe('owner');
-    expect(await memberRole(team.memberIds.owner)).toBe('admin');
+    expect(await memberRole(team.memberIds.admin!)).toBe('owner');
+    expect(await memberRole(team.memberIds.owner!)).toBe('admin');
     const after = (await page(owner, res.headers.get('location')!)).html;
     expect(after).toContain('Ownership transferred');
     expect(after).not.toContain('/settings/team/transfer"');

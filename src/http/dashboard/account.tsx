@@ -80,7 +80,7 @@ function KeysBody(props: {
           <p>You have no API keys. Create one below to use the REST API.</p>
         ) : (
           <div class="table-wrap">
-            <table>
+            <table class="list">
               <thead>
                 <tr>
                   <th scope="col">Name</th>
@@ -96,12 +96,14 @@ function KeysBody(props: {
                   const label = key.name ?? 'Unnamed key';
                   return (
                     <tr data-key={key.id}>
-                      <td>{label}</td>
-                      <td>
+                      <td data-label="Name">{label}</td>
+                      <td data-label="API Key">
                         <code>{maskApiKey(key)}</code>
                       </td>
-                      <td>{key.expiresAt === null ? 'Never' : <Time ms={key.expiresAt} dateOnly />}</td>
-                      <td>
+                      <td data-label="Expires">
+                        {key.expiresAt === null ? 'Never' : <Time ms={key.expiresAt} dateOnly />}
+                      </td>
+                      <td data-label="Status">
                         <span class={`badge status-${status}`}>{STATUS_LABELS[status]}</span>
                       </td>
                       <td>

@@ -89,7 +89,7 @@ export function createAuditRoutes(deps: Deps, chains: SettingsChains): Hono {
           <p>Nothing recorded yet. Events appear here when members sign in, connect applications or join.</p>
         ) : (
           <div class="table-wrap">
-            <table>
+            <table class="list">
               <thead>
                 <tr>
                   <th scope="col">When</th>
@@ -101,14 +101,16 @@ export function createAuditRoutes(deps: Deps, chains: SettingsChains): Hono {
               <tbody>
                 {log.items.map((event) => (
                   <tr>
-                    <td>
+                    <td data-label="When">
                       <Time ms={event.createdAt} />
                     </td>
-                    <td>{describeAuditEvent(event)}</td>
-                    <td>
+                    <td data-label="Event">{describeAuditEvent(event)}</td>
+                    <td data-label="Type">
                       <code>{event.type}</code>
                     </td>
-                    <td title={event.userAgent ?? undefined}>{event.ip ?? '—'}</td>
+                    <td data-label="From" title={event.userAgent ?? undefined}>
+                      {event.ip ?? '—'}
+                    </td>
                   </tr>
                 ))}
               </tbody>

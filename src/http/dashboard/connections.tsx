@@ -75,7 +75,7 @@ function ConnectionsBody(props: {
           <p>No AI application is connected to your account yet.</p>
         ) : (
           <div class="table-wrap">
-            <table>
+            <table class="list">
               <thead>
                 <tr>
                   <th scope="col">Application</th>
@@ -91,25 +91,25 @@ function ConnectionsBody(props: {
               <tbody>
                 {props.apps.map((app) => (
                   <tr data-grant={app.grantId}>
-                    <td>
+                    <td data-label="Application">
                       <span class="app-name">
                         <AppIcon app={app} publicUrl={props.publicUrl} />
                         {app.name}
                         {app.verifiedVendor ? <span class="badge verified">{app.verifiedVendor}</span> : null}
                       </span>
                     </td>
-                    <td title={scopeDescription(app.scope)}>
+                    <td data-label="Permissions" title={scopeDescription(app.scope)}>
                       <code>{app.scope}</code>
                     </td>
-                    <td>
+                    <td data-label="Status">
                       <span class={`badge status-${app.status}`}>
                         {app.status === 'active' ? 'Active' : 'Inactive'}
                       </span>
                     </td>
-                    <td>
+                    <td data-label="Authorized">
                       <Time ms={app.authorizedAt} dateOnly />
                     </td>
-                    <td>
+                    <td data-label="Last used">
                       <Time ms={app.lastUsedAt} />
                     </td>
                     <td>
@@ -158,7 +158,7 @@ function ConnectionsBody(props: {
           AI applications reach your recordings through our MCP server. Add this URL as a remote MCP server;
           the application opens a page here where you sign in and allow it.
         </p>
-        <div class="copy-row">
+        <div class="copy">
           <label for="mcp-url" class="sr-only">
             MCP server URL
           </label>

@@ -252,6 +252,10 @@ interface LogPanel<K extends LogKind> {
   invalid: number;
 }
 
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function seconds(ts: number): string {
   return formatDuration(Math.floor(ts / 1000) * 1000);
 }
@@ -289,7 +293,8 @@ function ConsolePanel(props: { log: LogPanel<'console-log'> }) {
   return (
     <>
       <p class="muted">
-        {log.entries.length} entries{errors > 0 ? `, ${errors} errors` : ''}
+        {plural(log.entries.length, 'entry', 'entries')}
+        {errors > 0 ? `, ${plural(errors, 'error', 'errors')}` : ''}
         {log.invalid > 0 ? ` (${log.invalid} unreadable entries left out)` : ''}
       </p>
       <EntryList label="Console entries" count={log.entries.length}>

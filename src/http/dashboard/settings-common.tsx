@@ -96,16 +96,12 @@ export function SubNav(props: {
   items: Array<{ href: string; text: string; active: boolean }>;
 }) {
   return (
-    <nav class="subnav" aria-label={props.label}>
-      <ul>
-        {props.items.map((item) => (
-          <li>
-            <a href={item.href} aria-current={item.active ? 'page' : undefined}>
-              {item.text}
-            </a>
-          </li>
-        ))}
-      </ul>
+    <nav class="tabs" aria-label={props.label}>
+      {props.items.map((item) => (
+        <a href={item.href} aria-current={item.active ? 'page' : undefined}>
+          {item.text}
+        </a>
+      ))}
     </nav>
   );
 }
@@ -130,7 +126,7 @@ export function OneTimeSecret(props: { id: string; label: string; value: string;
       <label id={`${props.id}-label`} for={props.id}>
         {props.label}
       </label>
-      <div class="copy-row">
+      <div class="copy">
         <input id={props.id} type="text" readonly value={props.value} spellcheck={false} autocomplete="off" />
         <button type="button" class="secondary" data-copy={props.value} hidden>
           Copy

@@ -131,7 +131,7 @@ function ProjectsBody(props: {
           empty to keep them.
         </p>
         <div class="table-wrap">
-          <table>
+          <table class="list">
             <thead>
               <tr>
                 <th scope="col">Title</th>
@@ -143,11 +143,13 @@ function ProjectsBody(props: {
             <tbody>
               {props.projects.map((project) => (
                 <tr>
-                  <td>
+                  <td data-label="Title">
                     {project.title} {project.isDefault ? <span class="badge">Default</span> : null}
                   </td>
-                  <td>{project.retentionDays === null ? 'Keep' : `${project.retentionDays} days`}</td>
-                  <td>
+                  <td data-label="Retention">
+                    {project.retentionDays === null ? 'Keep' : `${project.retentionDays} days`}
+                  </td>
+                  <td data-label="Created">
                     <Time ms={project.createdAt} dateOnly />
                   </td>
                   {manage ? (

@@ -105,7 +105,7 @@ function TeamBody(props: {
       <section class="card" aria-labelledby="members-heading">
         <h2 id="members-heading">Members</h2>
         <div class="table-wrap">
-          <table>
+          <table class="list">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -120,12 +120,12 @@ function TeamBody(props: {
                 const manageable = canManageMember(role, member.role);
                 return (
                   <tr>
-                    <td>
+                    <td data-label="Name">
                       {member.name}
                       {member.id === ws.access.member.id ? <span class="muted"> (you)</span> : null}
                     </td>
-                    <td>{member.email}</td>
-                    <td>
+                    <td data-label="Email">{member.email}</td>
+                    <td data-label="Role">
                       {manageable ? (
                         <RoleForm base={base} csrf={ctx.csrf} member={member} />
                       ) : (
@@ -133,7 +133,7 @@ function TeamBody(props: {
                       )}
                       {props.extra.errorFor === member.id ? <FormError error={extra.error} /> : null}
                     </td>
-                    <td>
+                    <td data-label="Joined">
                       <Time ms={member.joinedAt} dateOnly />
                     </td>
                     {manage ? (
@@ -214,7 +214,7 @@ function TeamBody(props: {
             </p>
           ) : (
             <div class="table-wrap">
-              <table>
+              <table class="list">
                 <thead>
                   <tr>
                     <th scope="col">Email</th>
@@ -226,9 +226,9 @@ function TeamBody(props: {
                 <tbody>
                   {props.invitations.map((invitation) => (
                     <tr>
-                      <td>{invitation.email}</td>
-                      <td>{invitation.role}</td>
-                      <td>
+                      <td data-label="Email">{invitation.email}</td>
+                      <td data-label="Role">{invitation.role}</td>
+                      <td data-label="Expires">
                         <Time ms={invitation.expiresAt} />
                       </td>
                       <td>
@@ -265,12 +265,12 @@ function TeamBody(props: {
                   <option value={m.id}>{`${m.name} (${m.email})`}</option>
                 ))}
               </select>
-              <p>
-                <input id="transfer-confirm" type="checkbox" name="confirm" value="yes" required />{' '}
-                <label for="transfer-confirm" class="inline">
+              <div class="checkbox">
+                <input id="transfer-confirm" type="checkbox" name="confirm" value="yes" required />
+                <label for="transfer-confirm">
                   I understand that I will become an admin and the new owner can remove me
                 </label>
-              </p>
+              </div>
               {extra.errorFor === 'transfer' ? <FormError error={extra.error} /> : null}
               <button type="submit" class="danger">
                 Transfer ownership

@@ -184,7 +184,7 @@ dialog::backdrop { background: rgb(0 0 0 / 0.45); }
 .panels { background: var(--card); border: 1px solid var(--border); border-radius: 10px; padding: 0.75rem; min-width: 0; }
 .tabs { display: flex; gap: 0.25rem; border-bottom: 1px solid var(--border); margin: 0 0 0.75rem; overflow-x: auto; }
 .tabs a { padding: 0.4rem 0.75rem; text-decoration: none; color: var(--text); border-bottom: 3px solid transparent; }
-.tabs a[aria-selected="true"] { border-bottom-color: var(--accent); font-weight: 600; }
+.tabs a[aria-selected="true"], .tabs a[aria-current="page"] { border-bottom-color: var(--accent); font-weight: 600; }
 .panel + .panel { margin-top: 1rem; }
 .panel-title { font-size: 1rem; margin: 0 0 0.5rem; }
 ol.entries { list-style: none; margin: 0; padding: 0; max-height: 60vh; overflow-y: auto; }

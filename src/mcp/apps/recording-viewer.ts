@@ -286,12 +286,6 @@ const SCRIPT = `
     if (data && safeUrl(data.recording.playerUrl)) request('ui/open-link', { url: data.recording.playerUrl }).catch(function () {});
   });
 
-  if (typeof ResizeObserver === 'function') {
-    new ResizeObserver(function () {
-      notify('ui/notifications/size-changed', { width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight });
-    }).observe(document.body);
-  }
-
   if (window.parent === window) {
     showNotice('This viewer runs inside an MCP client that supports MCP Apps.');
     return;
@@ -303,6 +297,12 @@ const SCRIPT = `
   }).then(function (result) {
     applyHostContext(result && result.hostContext);
     notify('ui/notifications/initialized', {});
+    // Size reports only once the handshake is done, so the host can size the frame to its content.
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver(function () {
+        notify('ui/notifications/size-changed', { width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight });
+      }).observe(document.body);
+    }
   }, function () {
     showNotice('The host did not accept this viewer.');
   });

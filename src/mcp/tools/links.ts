@@ -35,7 +35,11 @@ const providerType = z
   .enum(['intercom', 'zendesk', 'slack'])
   .nullable()
   .describe('The support tool the link was made for, or null');
-const providerId = z.string().max(MAX_LINK_PROVIDER_ID).nullable().describe('Id in the support tool, e.g. a conversation id');
+const providerId = z
+  .string()
+  .max(MAX_LINK_PROVIDER_ID)
+  .nullable()
+  .describe('Id in the support tool, e.g. a conversation id');
 const providerReference = z
   .string()
   .max(MAX_LINK_PROVIDER_REFERENCE)
@@ -44,7 +48,9 @@ const providerReference = z
 const title = z.string().max(MAX_LINK_TITLE).nullable().describe('Becomes linkTitle');
 const reusable = z.boolean().describe('false (default): one recording; true: many');
 // The service measures the 10 KB limit on the serialised object and names `meta` when it is exceeded.
-const meta = z.record(z.string().max(200), z.unknown()).describe('Free JSON object, at most 10 KB serialised');
+const meta = z
+  .record(z.string().max(200), z.unknown())
+  .describe('Free JSON object, at most 10 KB serialised');
 
 /** userplane_list_links, _get_link, _create_link, _update_link, _delete_link. */
 export function registerLinkTools(server: McpServer, deps: Deps): void {
@@ -174,7 +180,10 @@ export function registerLinkTools(server: McpServer, deps: Deps): void {
     async run(args, caller) {
       const access = await caller.access(args.workspaceId);
       await deleteLink(deps, access, args.linkId);
-      return { structured: { linkId: args.linkId, deleted: true as const }, text: `Deleted link ${args.linkId}.` };
+      return {
+        structured: { linkId: args.linkId, deleted: true as const },
+        text: `Deleted link ${args.linkId}.`,
+      };
     },
   });
 }

@@ -31,7 +31,13 @@ import {
 export const MAX_ENTRY_TEXT = 2_000;
 
 const msArg = (what: string) =>
-  z.number().int().min(0).max(86_400_000).optional().describe(`${what}, in ms from the start of the recording`);
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400_000)
+    .optional()
+    .describe(`${what}, in ms from the start of the recording`);
 
 const windowArgs = {
   from_ms: msArg('Only entries at or after this time'),
@@ -123,7 +129,10 @@ interface LogToolSpec<K extends LogKind, F extends z.ZodRawShape, E extends z.Zo
   description: string;
   filters: F;
   entry: E;
-  keep(entry: Awaited<ReturnType<typeof readRecordingLog<K>>>['entries'][number], args: z.output<z.ZodObject<F>>): boolean;
+  keep(
+    entry: Awaited<ReturnType<typeof readRecordingLog<K>>>['entries'][number],
+    args: z.output<z.ZodObject<F>>,
+  ): boolean;
   out(entry: Awaited<ReturnType<typeof readRecordingLog<K>>>['entries'][number]): z.input<E>;
   line(entry: z.input<E>): string;
 }
@@ -158,9 +167,7 @@ function registerLogTool<K extends LogKind, F extends z.ZodRawShape, E extends z
       const args = rawArgs as unknown as BaseLogArgs & z.output<z.ZodObject<F>>;
       const access = await caller.access(args.workspaceId);
       const log = await readRecordingLog(deps, access, args.recordingId, spec.kind);
-      const all = log.entries.filter(
-        (e) => inWindow(e.ts, args.from_ms, args.to_ms) && spec.keep(e, args),
-      );
+      const all = log.entries.filter((e) => inWindow(e.ts, args.from_ms, args.to_ms) && spec.keep(e, args));
       const page = pageOf(all, args.page, args.per_page);
       const entries = page.items.map((e) => spec.out(e));
       const p = pagination(page);
@@ -189,7 +196,7 @@ export function registerRecordingLogTools(server: McpServer, deps: Deps): void {
     title: "Get a recording's console log",
     noun: 'console entries',
     description:
-      "The browser console messages captured during a recording, in time order (ts = ms from the start), filterable by level and time window, paginated. Long messages are clipped.",
+      'The browser console messages captured during a recording, in time order (ts = ms from the start), filterable by level and time window, paginated. Long messages are clipped.',
     filters: { level: z.enum(CONSOLE_LEVELS).optional().describe('Only entries of this level') },
     entry: ConsoleEntryOut,
     keep: (e, args) => args.level === undefined || e.level === args.level,
@@ -205,7 +212,13 @@ export function registerRecordingLogTools(server: McpServer, deps: Deps): void {
     description:
       'The network requests captured during a recording, in time order, filterable by minimum status (e.g. 400 for failures; status 0 means the request itself failed) and time window, paginated. Bodies are clipped.',
     filters: {
-      status_min: z.number().int().min(0).max(599).optional().describe('Only requests with at least this status'),
+      status_min: z
+        .number()
+        .int()
+        .min(0)
+        .max(599)
+        .optional()
+        .describe('Only requests with at least this status'),
     },
     entry: NetworkEntryOut,
     keep: (e, args) => args.status_min === undefined || e.status >= args.status_min,

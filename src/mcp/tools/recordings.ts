@@ -145,7 +145,9 @@ export function registerRecordingTools(server: McpServer, deps: Deps): void {
           message: r.message,
           durationMs: r.durationMs ?? null,
         },
-        text: r.url ? `Video (${r.type}, ${seconds(r.durationMs ?? null)}): ${r.url}\n${r.message}` : r.message,
+        text: r.url
+          ? `Video (${r.type}, ${seconds(r.durationMs ?? null)}): ${r.url}\n${r.message}`
+          : r.message,
       };
     },
   });

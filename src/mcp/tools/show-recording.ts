@@ -5,7 +5,6 @@ import type { Deps } from '../../services/deps.ts';
 import { getRecordingResource, readRecordingLog } from '../../services/recordings.ts';
 import { MCP_APP_MIME_TYPE, RECORDING_VIEWER_URI, recordingViewerHtml } from '../apps/recording-viewer.ts';
 import {
-  READ_ONLY,
   RecordingInfoSchema,
   recordingIdArg,
   recordingInfo,
@@ -75,7 +74,9 @@ export function registerShowRecording(server: McpServer, deps: Deps): void {
       mimeType: MCP_APP_MIME_TYPE,
       _meta: uiMeta,
     },
-    async (uri) => ({ contents: [{ uri: uri.href, mimeType: MCP_APP_MIME_TYPE, text: html, _meta: uiMeta }] }),
+    async (uri) => ({
+      contents: [{ uri: uri.href, mimeType: MCP_APP_MIME_TYPE, text: html, _meta: uiMeta }],
+    }),
   );
 
   registerTool(server, deps, {
