@@ -1,6 +1,5 @@
 import { DEMO_DEFAULT_RECORDINGS, DEMO_MAX_RECORDINGS, runDemo } from '../services/demo.ts';
-import { withDeps } from './commands.ts';
-import { CliError, type Command } from './index.ts';
+import { CliError, type Command, withDeps } from './support.ts';
 
 /** Parses --recordings: a whole number from 0 to 100,000 (digits only, so "1e3" or "5x" are refused). */
 function recordingsFlag(value: string | boolean | undefined): number {

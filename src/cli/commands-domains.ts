@@ -1,6 +1,5 @@
 import { addDomain, ownerAccess } from '../services/domains.ts';
-import { withDeps } from './commands.ts';
-import type { Command } from './index.ts';
+import { type Command, withDeps } from './support.ts';
 
 /** `domain add`: an operator adds a site to a workspace, acting as its owner. */
 export const domainCommands: Command[] = [

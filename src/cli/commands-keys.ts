@@ -1,6 +1,5 @@
 import { createKeyManager } from '../services/signing-keys.ts';
-import { withDeps } from './commands.ts';
-import type { Command } from './index.ts';
+import { type Command, withDeps } from './support.ts';
 
 /** `keys rotate`: an operator replaces the access-token signing key (S21). */
 export const keyCommands: Command[] = [

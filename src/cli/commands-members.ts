@@ -1,7 +1,6 @@
 import { ROLES } from '../domain/permissions.ts';
 import { addMemberDirectly } from '../services/members.ts';
-import { userByEmail, withDeps } from './commands.ts';
-import { CliError, type Command } from './index.ts';
+import { CliError, type Command, userByEmail, withDeps } from './support.ts';
 
 /** `member add`: an operator puts an existing user into a workspace directly, without an invitation. */
 export const memberCommands: Command[] = [

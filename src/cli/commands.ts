@@ -1,35 +1,13 @@
-import { buildApp } from '../app.ts';
-import { silentLogger } from '../lib/logger.ts';
 import { startServer } from '../main.ts';
 import { API_KEY_EXPIRY_OPTIONS, type ApiKeyExpiry, createApiKey } from '../services/api-keys.ts';
-import type { Deps } from '../services/deps.ts';
-import { createUser, getUserByEmail } from '../services/users.ts';
+import { createUser } from '../services/users.ts';
 import { createWorkspace } from '../services/workspaces.ts';
 import { migrateToLatest, openStore } from '../store/db.ts';
 import { demoCommands } from './commands-demo.ts';
 import { domainCommands } from './commands-domains.ts';
 import { keyCommands } from './commands-keys.ts';
 import { memberCommands } from './commands-members.ts';
-import { type CliContext, CliError, type Command } from './index.ts';
-
-/** Opens the configured database, migrates it, and runs `fn` with the services' deps. */
-export async function withDeps<T>(ctx: CliContext, fn: (deps: Deps) => Promise<T>): Promise<T> {
-  const store = openStore(ctx.config.database);
-  try {
-    await migrateToLatest(store.db);
-    const { deps } = buildApp({ config: ctx.config, store, log: silentLogger() });
-    return await fn(deps);
-  } finally {
-    await store.close();
-  }
-}
-
-/** The user with this email or a CliError naming it. */
-export async function userByEmail(deps: Deps, email: string) {
-  const user = await getUserByEmail(deps, email);
-  if (!user) throw new CliError(`no user with email ${email}`);
-  return user;
-}
+import { type CliContext, CliError, type Command, userByEmail, withDeps } from './support.ts';
 
 const str = (ctx: CliContext, name: string) => ctx.flags[name] as string;
 
@@ -47,7 +25,9 @@ export const commands: Command[] = [
         `Userplane is running at ${server.url} (database: ${ctx.config.database.kind}, data: ${ctx.config.dataDir}${only ? ', serving /mcp only' : ''})`,
       );
       if (server.setupUrl) {
-        ctx.out(`First run: create the first account and workspace at ${server.setupUrl} (the link works once, for 24 hours)`);
+        ctx.out(
+          `First run: create the first account and workspace at ${server.setupUrl} (the link works once, for 24 hours)`,
+        );
       }
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

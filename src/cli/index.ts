@@ -3,26 +3,9 @@ import { type Config, ConfigError, loadConfig } from '../config/index.ts';
 import { ApiError } from '../domain/errors.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { commands } from './commands.ts';
+import { type CliContext, CliError } from './support.ts';
 
-export interface CliContext {
-  config: Readonly<Config>;
-  log: Logger;
-  /** Values of --flags. */
-  flags: Record<string, string | boolean | undefined>;
-  /** Prints a result line to stdout. */
-  out(line: string): void;
-}
-
-export interface Command {
-  /** e.g. "user create" */
-  name: string;
-  usage: string;
-  flags: Record<string, { type: 'string' | 'boolean'; required?: boolean }>;
-  run(ctx: CliContext): Promise<void>;
-}
-
-/** A failure to report on stderr with a non-zero exit, without a stack trace. */
-export class CliError extends Error {}
+export { type CliContext, CliError, type Command } from './support.ts';
 
 function help(): string {
   return [
