@@ -565,8 +565,18 @@ describe('MCP tools: the recording viewer in a browser', () => {
       const result = await member.call('userplane_show_recording', { workspaceId: ws, recordingId: rec.id });
       const read = await member.client.readResource({ uri: RECORDING_VIEWER_URI });
       const html = (read.contents[0] as { text: string }).text;
-      // The app on a loopback port serves the signed files (with Range, so the video can seek).
-      const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
+      // The app on a loopback port serves the signed files (with Range, so the video can seek), and the
+      // host page from the same origin: Chromium keeps pages from elsewhere off loopback addresses.
+      const hostPage =
+        '<!DOCTYPE html><iframe id="view" sandbox="allow-scripts" style="width:1000px;height:800px"></iframe>';
+      const server = serve({
+        fetch: (request: Request) =>
+          new URL(request.url).pathname === '/test-host'
+            ? new Response(hostPage, { headers: { 'content-type': 'text/html' } })
+            : t.app.fetch(request),
+        port: 0,
+        hostname: '127.0.0.1',
+      }) as Server;
       if (!server.listening) await once(server, 'listening');
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const shown = JSON.parse(
@@ -575,13 +585,6 @@ describe('MCP tools: the recording viewer in a browser', () => {
       const browser = await chromium.launch({ executablePath: CHROMIUM });
       try {
         const page = await browser.newPage();
-        // The host page comes from the same loopback origin: Chromium keeps public pages off loopback.
-        await page.route(`${origin}/test-host`, (route) =>
-          route.fulfill({
-            contentType: 'text/html',
-            body: '<!DOCTYPE html><iframe id="view" sandbox="allow-scripts" style="width:1000px;height:800px"></iframe>',
-          }),
-        );
         await page.goto(`${origin}/test-host`);
         await page.evaluate(
           ({ html, result }) => {
@@ -616,12 +619,15 @@ describe('MCP tools: the recording viewer in a browser', () => {
         const video = view.locator('video');
         await expect.poll(() => view.locator('#panel-console li').count()).toBe(5);
         expect(await view.locator('#title').textContent()).toBe('Checkout broken');
-        await video.evaluate(
+        const loaded = await video.evaluate(
           (v: HTMLVideoElement) =>
-            new Promise((resolve) =>
-              v.readyState >= 1 ? resolve(null) : v.addEventListener('loadedmetadata', () => resolve(null)),
-            ),
+            new Promise<string>((resolve) => {
+              if (v.readyState >= 1) resolve('ok');
+              v.addEventListener('loadedmetadata', () => resolve('ok'));
+              v.addEventListener('error', () => resolve(`error ${v.error?.message}`));
+            }),
         );
+        expect(loaded).toBe('ok');
 
         // Clicking the error at 6.0 s jumps the video there; each panel highlights its entry at 6.0 s.
         await view.locator('#panel-console li').nth(3).locator('button').click();

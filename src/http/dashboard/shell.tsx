@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Role } from '../../domain/permissions.ts';
-import { STYLESHEET_PATH } from '../pages/layout.tsx';
+import { ICON_PATH, STYLESHEET_PATH } from '../pages/layout.tsx';
 
 // The dashboard's page shell (PRODUCT.md §6): a header with a workspace switcher and an account
 // menu, the section navigation, an optional flash message, and the page's content. Everything works
@@ -154,6 +154,7 @@ export function DashboardPage(props: DashboardPageProps) {
         <title>
           {current ? `${props.title} · ${current.name} · Userplane` : `${props.title} · Userplane`}
         </title>
+        <link rel="icon" type="image/svg+xml" href={ICON_PATH} />
         <link rel="stylesheet" href={STYLESHEET_PATH} />
         {scripts.map((src) => (
           <script src={src} defer></script>

@@ -18,11 +18,11 @@ import {
   signInBrowser,
 } from '../middleware/session.ts';
 import { renderErrorPage } from './error-page.tsx';
-import { Page, renderPage, STYLESHEET_PATH } from './layout.tsx';
+import { ICON_PATH, Page, renderPage, STYLESHEET_PATH } from './layout.tsx';
 import { safeReturnTo } from './return-to.ts';
 import { SignInPage } from './signin.tsx';
 import { SignUpClosedPage, SignUpPage } from './signup.tsx';
-import { APP_CSS } from './styles.ts';
+import { APP_CSS, ICON_SVG } from './styles.ts';
 
 // Sign-in, sign-up and sign-out (SECURITY.md S4, S5, S27, S28, S30, S31). Plain HTML forms that
 // work without JavaScript. Middleware is attached per route, not with use('*'), so mounting this
@@ -67,6 +67,12 @@ export function createAuthPages(deps: Deps, limiter: RateLimiter): Hono {
     c.header('Cache-Control', 'public, max-age=3600');
     c.header('X-Content-Type-Options', 'nosniff');
     return c.body(APP_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+  });
+
+  app.get(ICON_PATH, (c) => {
+    c.header('Cache-Control', 'public, max-age=86400');
+    c.header('X-Content-Type-Options', 'nosniff');
+    return c.body(ICON_SVG, 200, { 'Content-Type': 'image/svg+xml' });
   });
 
   app.get('/signin', headers, session, (c) => {

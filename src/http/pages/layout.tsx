@@ -8,6 +8,8 @@ import { setPageSecurityHeaders } from '../middleware/security-headers.ts';
 // script, no inline style, nothing from another origin (S27).
 
 export const STYLESHEET_PATH = '/assets/app.css';
+/** The site icon; every page links it, so browsers do not ask for a missing /favicon.ico. */
+export const ICON_PATH = '/assets/icon.svg';
 
 export interface PageProps {
   title: string;
@@ -27,6 +29,7 @@ export function Page({ title, children, user, csrf }: PageProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <title>{`${title} · Userplane`}</title>
+        <link rel="icon" type="image/svg+xml" href={ICON_PATH} />
         <link rel="stylesheet" href={STYLESHEET_PATH} />
       </head>
       <body>

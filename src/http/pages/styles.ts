@@ -2,6 +2,9 @@
 // Content-Security-Policy needs no inline-style exception, S27). System fonts only: nothing is
 // fetched from another origin.
 
+/** The site icon (served at ICON_PATH): a rounded square with a play mark, so tabs show ours instead of a 404. */
+export const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#2457d6"/><path d="M12 9v14l11-7z" fill="#fff"/></svg>`;
+
 export const APP_CSS = `
 :root {
   color-scheme: light dark;
@@ -223,5 +226,26 @@ dd.notes { white-space: pre-wrap; color: var(--text); }
   table.list td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 0.85rem; }
   header.dash-header .switcher { margin-right: 0; }
 }
+/* Fixes after looking at the e2e screenshots (test-results/screenshots). */
+h2 { font-size: 1.15rem; margin: 1.5rem 0 0.75rem; }
+h3 { font-size: 1rem; margin: 1.25rem 0 0.5rem; }
+.card > h2:first-child, .card > h1:first-child, dialog > h2:first-child, .card > label:first-child { margin-top: 0; }
+.table-wrap + .card, .table-wrap + section, .card + p { margin-top: 1.25rem; }
+.card form + dl, .card form + p, .card form + form { margin-top: 1.25rem; }
+.card form > select, .card form > input[type="number"] { display: block; margin: 0 0 1rem; }
+input[type="number"] {
+  font: inherit;
+  color: inherit;
+  background: var(--bg);
+  border: 1px solid var(--border);
+  border-radius: 6px;
+  padding: 0.45rem 0.6rem;
+  width: 10rem;
+  max-width: 100%;
+}
+form.inline { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
+form.inline select { margin: 0; }
+details.menu { display: inline-block; }
+table.list time { white-space: nowrap; }
 /* ---- end of the dashboard section ---- */
 `;
