@@ -67,8 +67,10 @@ export const pagingArgs = {
 export const PaginationSchema = z.object({
   page: z.number().int(),
   perPage: z.number().int(),
-  total: z.number().int(),
-  totalPages: z.number().int(),
+  // Absent on recording lists: counting a large workspace on every call would cost more than the
+  // page itself, and an agent pages with hasMore.
+  total: z.number().int().optional(),
+  totalPages: z.number().int().optional(),
   hasMore: z.boolean(),
 });
 export type Pagination = z.infer<typeof PaginationSchema>;
@@ -93,6 +95,11 @@ export function pageOf<T>(items: readonly T[], page: number, perPage: number): P
 
 /** "items 1–10 of 42 (page 1 of 5)" for the text renderings. */
 export function pageLine(noun: string, p: Pagination, shown: number): string {
+  if (p.total === undefined || p.totalPages === undefined) {
+    if (shown === 0) return p.page === 1 ? `No ${noun}.` : `No ${noun} on page ${p.page}.`;
+    const first = (p.page - 1) * p.perPage + 1;
+    return `${noun[0]!.toUpperCase()}${noun.slice(1)} ${first}–${first + shown - 1}.${p.hasMore ? ` Next: page ${p.page + 1}.` : ' No more.'}`;
+  }
   if (p.total === 0) return `No ${noun}.`;
   if (shown === 0) return `No ${noun} on page ${p.page}; there are ${p.totalPages} page(s).`;
   const first = (p.page - 1) * p.perPage + 1;

@@ -19,6 +19,7 @@ import { DAY_MS } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { signFilePath } from '../lib/signed-url.ts';
 import {
+  browseRecordingsPage,
   countLinkRecordings,
   findLinkForRecording,
   findRecording,
@@ -310,6 +311,36 @@ export async function listRecordings(
     (input.page - 1) * input.perPage,
   );
   return { items, page: input.page, perPage: input.perPage, total };
+}
+
+/**
+ * Like listRecordings but without a total, so a page costs the same whatever the workspace holds;
+ * for callers that page with "more?" (MCP tools) rather than "page N of M".
+ */
+export async function browseRecordings(
+  deps: Deps,
+  access: Access,
+  input: {
+    page: number;
+    perPage: number;
+    projectId?: string | undefined;
+    linkId?: string | undefined;
+    createdBy?: string | undefined;
+  },
+): Promise<{ items: Recording[]; page: number; perPage: number; hasMore: boolean }> {
+  checkPage(input);
+  const { items, hasMore } = await browseRecordingsPage(
+    deps.db,
+    {
+      workspaceId: access.workspace.id,
+      projectId: input.projectId,
+      linkId: input.linkId,
+      createdBy: input.createdBy,
+    },
+    input.perPage,
+    (input.page - 1) * input.perPage,
+  );
+  return { items, page: input.page, perPage: input.perPage, hasMore };
 }
 
 /** One recording of the caller's workspace; an expired one is still readable (see isExpired). */

@@ -82,12 +82,17 @@ export async function findClients(db: Db, ids: string[]): Promise<Map<string, OA
   return new Map(rows.map((r) => [r.id, toClient(r)]));
 }
 
-/** Marks that the client completed an authorization, so cleanup keeps it (S24). */
+/**
+ * Marks that the client completed an authorization, so cleanup keeps it (S24). At most once a
+ * minute per client, like touchGrant: cleanup only asks whether it ever happened, and a no-op
+ * update writes nothing (nor, on PostgreSQL, locks the row concurrent exchanges would wait on).
+ */
 export async function markClientAuthorized(db: Db, id: string, now: number): Promise<void> {
   await db
     .updateTable('oauth_clients')
     .set({ last_authorized_at: now, updated_at: now })
     .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_authorized_at', 'is', null), eb('last_authorized_at', '<', now - 60_000)]))
     .execute();
 }
 

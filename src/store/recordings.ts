@@ -233,6 +233,20 @@ export async function listRecordingsPage(
   return { items, total };
 }
 
+/**
+ * One page without a total: reads one id more than the page to learn whether another page
+ * follows. Costs the same with a million recordings as with ten, unlike a count (MCP lists).
+ */
+export async function browseRecordingsPage(
+  db: Db,
+  filter: RecordingFilter,
+  limit: number,
+  offset: number,
+): Promise<{ items: Recording[]; hasMore: boolean }> {
+  const ids = (await recordingPageQuery(db, filter, limit + 1, offset).execute()).map((r) => r.id);
+  return { items: await findRecordingsByIds(db, ids.slice(0, limit)), hasMore: ids.length > limit };
+}
+
 /** Soft-deletes a live recording; false when it was already deleted. */
 export async function softDeleteRecording(db: Db, id: string, now: number): Promise<boolean> {
   const result = await db

@@ -37,6 +37,8 @@ describe('first run (Chromium)', () => {
     };
     delete env.DATABASE_URL; // the SQLite default in DATA_DIR
     child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Should the worker exit without running afterAll, the server does not outlive it.
+    process.once('exit', () => child.kill('SIGKILL'));
     child.stdout?.on('data', (d) => {
       output += d;
     });

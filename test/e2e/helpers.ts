@@ -23,8 +23,6 @@ const ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  // The player journey plays the video without a real user gesture being required.
-  '--autoplay-policy=no-user-gesture-required',
 ];
 
 /** Launches Debian's Chromium, headless, with a fresh temporary profile. */

@@ -200,7 +200,8 @@ describe('MCP tools: every tool succeeds and matches its output schema', () => {
   it('account and workspace tools', async () => {
     const profile = await ok(owner, 'userplane_get_profile');
     expect(profile.user).toMatchObject({ id: team.owner.user.id, email: team.owner.email });
-    expect(profile.stats.workspaces).toBe(1);
+    // Only the user: counting the user's recordings on every call would cost a scan.
+    expect(profile.stats).toBeUndefined();
 
     const workspaces = await ok(member, 'userplane_list_workspaces');
     expect(workspaces.workspaces).toEqual([
@@ -268,10 +269,13 @@ describe('MCP tools: every tool succeeds and matches its output schema', () => {
 
     const first = await ok(member, 'userplane_list_recordings', { workspaceId: ws, per_page: 3 });
     expect(first.recordings).toHaveLength(3);
-    expect(first.pagination).toEqual({ page: 1, perPage: 3, total: 4, totalPages: 2, hasMore: true });
+    // Recording lists page by hasMore without a total, so a page costs the same at any size.
+    expect(first.pagination).toEqual({ page: 1, perPage: 3, hasMore: true });
     const second = await ok(member, 'userplane_list_recordings', { workspaceId: ws, per_page: 3, page: 2 });
     expect(second.recordings).toHaveLength(1);
-    expect(second.pagination.hasMore).toBe(false);
+    expect(second.pagination).toEqual({ page: 2, perPage: 3, hasMore: false });
+    const exact = await ok(member, 'userplane_list_recordings', { workspaceId: ws, per_page: 4 });
+    expect(exact.pagination).toEqual({ page: 1, perPage: 4, hasMore: false });
     expect(
       member.text(await member.call('userplane_list_recordings', { workspaceId: ws, per_page: 3 })),
     ).toMatch(/Next: page 2/);

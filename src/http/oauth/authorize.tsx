@@ -4,11 +4,12 @@ import { randomToken } from '../../lib/crypto.ts';
 import type { Deps } from '../../services/deps.ts';
 import {
   authorizationResponseUrl,
-  beginAuthorization,
   decideAuthorization,
   LocalAuthorizationError,
   RedirectedAuthorizationError,
+  type ResumeOutcome,
   resumeAuthorization,
+  startAuthorization,
 } from '../../services/oauth/authorization.ts';
 import { csrfToken, requireCsrf } from '../middleware/csrf.ts';
 import { secureCookies } from '../middleware/session.ts';
@@ -46,15 +47,9 @@ function resumePath(pendingId: string): string {
 export function createAuthorizeRoutes(deps: Deps): Hono {
   const app = new Hono();
 
-  async function resume(c: Context, pendingId: string | undefined, binding = getCookie(c, BINDING_COOKIE)) {
-    const outcome = await resumeAuthorization(deps, {
-      pendingId,
-      browserBinding: binding,
-      userId: c.get('session')?.userId,
-      origin: requestOrigin(c, deps.config.trustProxy),
-    });
+  function respond(c: Context, outcome: ResumeOutcome) {
     if (outcome.kind === 'signin') {
-      return c.redirect(`/signin?return_to=${encodeURIComponent(resumePath(pendingId ?? ''))}`, 302);
+      return c.redirect(`/signin?return_to=${encodeURIComponent(resumePath(outcome.pendingId))}`, 302);
     }
     if (outcome.kind === 'redirect') {
       c.header('Cache-Control', 'no-store');
@@ -100,9 +95,13 @@ export function createAuthorizeRoutes(deps: Deps): Hono {
       const url = new URL(c.req.url);
       const query: Record<string, string[]> = {};
       for (const key of new Set(url.searchParams.keys())) query[key] = url.searchParams.getAll(key);
-      const binding = bindingCookie(c, deps);
-      const { pendingId } = await beginAuthorization(deps, query, binding);
-      return await resume(c, pendingId, binding);
+      const outcome = await startAuthorization(deps, {
+        query,
+        browserBinding: bindingCookie(c, deps),
+        userId: c.get('session')?.userId,
+        origin: requestOrigin(c, deps.config.trustProxy),
+      });
+      return respond(c, outcome);
     } catch (error) {
       return handleError(c, error);
     }
@@ -110,7 +109,13 @@ export function createAuthorizeRoutes(deps: Deps): Hono {
 
   app.get('/authorize/resume', async (c) => {
     try {
-      return await resume(c, c.req.query('pending'));
+      const outcome = await resumeAuthorization(deps, {
+        pendingId: c.req.query('pending'),
+        browserBinding: getCookie(c, BINDING_COOKIE),
+        userId: c.get('session')?.userId,
+        origin: requestOrigin(c, deps.config.trustProxy),
+      });
+      return respond(c, outcome);
     } catch (error) {
       return handleError(c, error);
     }

@@ -18,6 +18,7 @@ export const APP_CSS = `
   --danger: #b42318;
   --warn-bg: #fff4e5;
   --warn-text: #7a4100;
+  --ok: #1a7f37;
 }
 @media (prefers-color-scheme: dark) {
   :root {
@@ -31,6 +32,7 @@ export const APP_CSS = `
     --danger: #ff8a80;
     --warn-bg: #3a2a12;
     --warn-text: #ffd59a;
+    --ok: #6fdd8b;
   }
 }
 * { box-sizing: border-box; }
@@ -247,5 +249,10 @@ form.inline { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; 
 form.inline select { margin: 0; }
 details.menu { display: inline-block; }
 table.list time { white-space: nowrap; }
+.app-name { display: inline-flex; align-items: center; gap: 0.6rem; }
+.app-icon { width: 32px; height: 32px; border-radius: 8px; border: 1px solid var(--border); flex: none; object-fit: contain; }
+.app-icon.avatar { display: inline-flex; align-items: center; justify-content: center; font-weight: 700; background: var(--bg); }
+.badge.status-active { color: var(--ok); border-color: var(--ok); }
+.badge.status-inactive, .badge.status-disabled, .badge.status-expired { color: var(--muted); background: var(--bg); }
 /* ---- end of the dashboard section ---- */
 `;

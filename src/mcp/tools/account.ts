@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { iso } from '../../lib/clock.ts';
 import type { Deps } from '../../services/deps.ts';
-import { getProfile } from '../../services/profile.ts';
+import { getUser } from '../../services/profile.ts';
 import { listMyWorkspaces } from '../../services/workspace-admin.ts';
 import { PaginationSchema, pageLine, pagination, pagingArgs, READ_ONLY, registerTool } from '../tool-kit.ts';
 
@@ -26,15 +26,11 @@ export function registerAccountTools(server: McpServer, deps: Deps): void {
         image: z.string().nullable(),
         createdAt: z.string(),
       }),
-      stats: z.object({
-        workspaces: z.number().int(),
-        recordings: z.number().int(),
-        links: z.number().int(),
-      }),
     }),
     annotations: READ_ONLY,
     async run(_args, caller) {
-      const { user, stats } = await getProfile(deps, caller.userId);
+      // Only the user: the REST API's /public/me adds counts, which cost a scan per call here.
+      const user = await getUser(deps, caller.userId);
       return {
         structured: {
           user: {
@@ -45,9 +41,8 @@ export function registerAccountTools(server: McpServer, deps: Deps): void {
             image: user.image,
             createdAt: iso(user.createdAt),
           },
-          stats,
         },
-        text: `${user.name} <${user.email}> (${user.id}): ${stats.workspaces} workspace(s), ${stats.links} link(s), ${stats.recordings} recording(s).`,
+        text: `${user.name} <${user.email}> (${user.id}).`,
       };
     },
   });

@@ -4,18 +4,18 @@ import type { ResourceKind } from '../../domain/recording-resources.ts';
 import { iso } from '../../lib/clock.ts';
 import type { Deps } from '../../services/deps.ts';
 import {
+  browseRecordings,
   deleteRecording,
   getRecording,
   getRecordingResource,
-  listRecordings,
   playerUrl,
 } from '../../services/recordings.ts';
 import {
   type Caller,
   idFilter,
+  type Pagination,
   PaginationSchema,
   pageLine,
-  pagination,
   pagingArgs,
   READ_ONLY,
   RecordingInfoSchema,
@@ -69,7 +69,7 @@ export function registerRecordingTools(server: McpServer, deps: Deps): void {
     annotations: READ_ONLY,
     async run(args, caller) {
       const access = await caller.access(args.workspaceId);
-      const page = await listRecordings(deps, access, {
+      const page = await browseRecordings(deps, access, {
         page: args.page,
         perPage: args.per_page,
         projectId: args.project_id,
@@ -85,7 +85,7 @@ export function registerRecordingTools(server: McpServer, deps: Deps): void {
         linkTitle: r.link.title,
         playerUrl: playerUrl(deps, r.id),
       }));
-      const p = pagination(page);
+      const p: Pagination = { page: page.page, perPage: page.perPage, hasMore: page.hasMore };
       const lines = recordings.map(
         (r) =>
           `- ${r.recordingId} ${r.createdAt} ${seconds(r.durationMs)} "${r.linkTitle ?? '(untitled link)'}" by ${r.creatorName}: ${r.playerUrl}`,

@@ -10,12 +10,14 @@ import {
   decidePending,
   findActiveGrant,
   findPending,
+  type Grant,
   insertCode,
   insertGrant,
   insertPending,
   type PendingAuthorization,
   revokeGrant,
 } from '../../store/oauth-grants.ts';
+import type { OAuthPendingAuthorizationsTable } from '../../store/schema.ts';
 import { audit, type RequestOrigin } from '../audit.ts';
 import type { Deps } from '../deps.ts';
 import { type OAuthClient, resolveClient } from './clients.ts';
@@ -83,14 +85,14 @@ function single(query: Record<string, string[]>, name: string): string | undefin
 
 /**
  * Validates an authorization request in the order RFC 9700 asks: client and redirect URI first
- * (failures are local pages, S1), then everything else (failures go to the client), and stores
- * it, bound to the browser that sent it (S29).
+ * (failures are local pages, S1), then everything else (failures go to the client), and returns it
+ * as a pending row bound to the browser that sent it (S29), not yet stored.
  */
-export async function beginAuthorization(
+async function validateAuthorization(
   deps: Deps,
   query: Record<string, string[]>,
   browserBinding: string,
-): Promise<{ pendingId: string; client: OAuthClient }> {
+): Promise<{ row: OAuthPendingAuthorizationsTable; params: RequestParams; client: OAuthClient }> {
   let clientId: string | undefined;
   let presentedRedirect: string | undefined;
   try {
@@ -150,9 +152,8 @@ export async function beginAuthorization(
       ...(state !== undefined ? { state } : {}),
     };
     const now = deps.clock.now();
-    const pendingId = `${newId('par', now)}${randomToken(12)}`;
-    await insertPending(deps.db, {
-      id: pendingId,
+    const row: OAuthPendingAuthorizationsTable = {
+      id: `${newId('par', now)}${randomToken(12)}`,
       browser_binding_hash: sha256Hex(browserBinding),
       client_id: client.id,
       params: JSON.stringify(params),
@@ -161,8 +162,8 @@ export async function beginAuthorization(
       created_at: now,
       expires_at: now + PENDING_TTL_MS,
       completed_at: null,
-    });
-    return { pendingId, client };
+    };
+    return { row, params, client };
   } catch (error) {
     if (error instanceof OAuthError) throw new RedirectedAuthorizationError(redirect, error);
     throw error;
@@ -170,7 +171,7 @@ export async function beginAuthorization(
 }
 
 export type ResumeOutcome =
-  | { kind: 'signin' }
+  | { kind: 'signin'; pendingId: string }
   | {
       kind: 'consent';
       pendingId: string;
@@ -180,6 +181,52 @@ export type ResumeOutcome =
       loopbackRedirect: boolean;
     }
   | { kind: 'redirect'; location: string };
+
+function redirectOf(params: RequestParams): ValidatedRedirect {
+  return params.state === undefined
+    ? { redirectUri: params.redirect_uri }
+    : { redirectUri: params.redirect_uri, state: params.state };
+}
+
+function consentOutcome(pendingId: string, client: OAuthClient, params: RequestParams): ResumeOutcome {
+  return {
+    kind: 'consent',
+    pendingId,
+    client,
+    scope: params.scope,
+    redirectHost: redirectHost(params.redirect_uri),
+    loopbackRedirect: isLoopbackRedirect(params.redirect_uri),
+  };
+}
+
+/**
+ * GET /authorize: validates the request (see validateAuthorization), then moves it on as
+ * resumeAuthorization would. A request that has to wait for sign-in or consent is stored, bound to
+ * this browser (S29). A signed-in user who already granted this client the same scope gets a code
+ * at once, in one commit: such a request never waits, so there is no pending row to store (it would
+ * be completed in the same breath, and a completed row cannot be resumed anyway), and the browser
+ * binding has nothing to protect, since the request, the session and the code stay in this one
+ * response.
+ */
+export async function startAuthorization(
+  deps: Deps,
+  input: {
+    query: Record<string, string[]>;
+    browserBinding: string;
+    userId: string | undefined;
+    origin: RequestOrigin;
+  },
+): Promise<ResumeOutcome> {
+  const { row, params, client } = await validateAuthorization(deps, input.query, input.browserBinding);
+  if (input.userId) {
+    const grant = await findActiveGrant(deps.db, input.userId, client.id);
+    if (grant && grant.scope === params.scope && grant.resource === params.resource) {
+      return await issueCode(deps, { client, grant, params, userId: input.userId, origin: input.origin });
+    }
+  }
+  await insertPending(deps.db, row);
+  return input.userId ? consentOutcome(row.id, client, params) : { kind: 'signin', pendingId: row.id };
+}
 
 async function loadPending(
   deps: Deps,
@@ -220,11 +267,8 @@ export async function resumeAuthorization(
 ): Promise<ResumeOutcome> {
   const pending = await loadPending(deps, input.pendingId, input.browserBinding);
   const params = pending.params as unknown as RequestParams;
-  const redirect: ValidatedRedirect =
-    params.state === undefined
-      ? { redirectUri: params.redirect_uri }
-      : { redirectUri: params.redirect_uri, state: params.state };
-  if (!input.userId) return { kind: 'signin' };
+  const redirect = redirectOf(params);
+  if (!input.userId) return { kind: 'signin', pendingId: pending.id };
   const client = await resolveClient(deps, pending.clientId).catch(() => {
     throw new LocalAuthorizationError('Unknown application', 'This application is no longer registered.');
   });
@@ -242,48 +286,72 @@ export async function resumeAuthorization(
   const grant = await findActiveGrant(deps.db, input.userId, client.id);
   const allowed = pending.decision === 'allow' && pending.userId === input.userId;
   if (!allowed && !(grant && grant.scope === params.scope && grant.resource === params.resource)) {
-    return {
-      kind: 'consent',
-      pendingId: pending.id,
-      client,
-      scope: params.scope,
-      redirectHost: redirectHost(params.redirect_uri),
-      loopbackRedirect: isLoopbackRedirect(params.redirect_uri),
-    };
+    return consentOutcome(pending.id, client, params);
   }
   if (!grant)
     throw new LocalAuthorizationError(
       'Access revoked',
       'Access for this application was revoked meanwhile. Start again.',
     );
+  return await issueCode(deps, {
+    client,
+    grant,
+    params,
+    userId: input.userId,
+    origin: input.origin,
+    pendingId: pending.id,
+  });
+}
+
+/**
+ * Issues the code and answers the client. Completing the pending request (when there is one), the
+ * code and the audit event commit together; completing first keeps a double submit from getting a
+ * second code, and the loser stores nothing.
+ */
+async function issueCode(
+  deps: Deps,
+  input: {
+    client: OAuthClient;
+    grant: Grant;
+    params: RequestParams;
+    userId: string;
+    origin: RequestOrigin;
+    pendingId?: string;
+  },
+): Promise<ResumeOutcome> {
+  const { client, grant, params, pendingId } = input;
   const now = deps.clock.now();
-  if (!(await completePending(deps.db, pending.id, now))) {
+  const code = randomToken(32);
+  const issued = await deps.db.transaction().execute(async (trx) => {
+    if (pendingId !== undefined && !(await completePending(trx, pendingId, now))) return false;
+    await insertCode(trx, {
+      code_hash: sha256Hex(code),
+      client_id: client.id,
+      user_id: input.userId,
+      grant_id: grant.id,
+      redirect_uri: params.redirect_uri,
+      code_challenge: params.code_challenge,
+      scope: params.scope,
+      resource: params.resource,
+      created_at: now,
+      expires_at: now + CODE_TTL_MS,
+      consumed_at: null,
+    });
+    await audit(
+      deps,
+      'authorization.requested',
+      { userId: input.userId, clientId: client.id, grantId: grant.id, origin: input.origin },
+      trx,
+    );
+    return true;
+  });
+  if (!issued) {
     throw new LocalAuthorizationError(
       'Request expired',
       'This sign-in request was already used. Start again from your application.',
     );
   }
-  const code = randomToken(32);
-  await insertCode(deps.db, {
-    code_hash: sha256Hex(code),
-    client_id: client.id,
-    user_id: input.userId,
-    grant_id: grant.id,
-    redirect_uri: params.redirect_uri,
-    code_challenge: params.code_challenge,
-    scope: params.scope,
-    resource: params.resource,
-    created_at: now,
-    expires_at: now + CODE_TTL_MS,
-    consumed_at: null,
-  });
-  await audit(deps, 'authorization.requested', {
-    userId: input.userId,
-    clientId: client.id,
-    grantId: grant.id,
-    origin: input.origin,
-  });
-  return { kind: 'redirect', location: authorizationResponseUrl(deps, redirect, { code }) };
+  return { kind: 'redirect', location: authorizationResponseUrl(deps, redirectOf(params), { code }) };
 }
 
 /**

@@ -80,40 +80,49 @@ export async function registerClient(
   const metadata = validateRegistrationRequest(body, { allowedSchemes: deps.config.oauthRedirectSchemes });
   const now = deps.clock.now();
   const clientSecret = metadata.token_endpoint_auth_method === 'none' ? undefined : randomToken(32);
-  const client = await insertClient(deps.db, {
-    id: `oc_${randomToken(18)}`,
-    kind: 'dynamic',
-    client_name: displayName(metadata.client_name, null),
-    logo_uri: metadata.logo_uri ?? null,
-    client_uri: metadata.client_uri ?? null,
-    redirect_uris: JSON.stringify(metadata.redirect_uris),
-    token_endpoint_auth_method: metadata.token_endpoint_auth_method,
-    client_secret_hash: clientSecret ? sha256Hex(clientSecret) : null,
-    grant_types: JSON.stringify(metadata.grant_types),
-    response_types: JSON.stringify(metadata.response_types),
-    application_type: metadata.application_type ?? null,
-    software_id: metadata.software_id ?? null,
-    software_version: metadata.software_version ?? null,
-    scope: metadata.scope ?? null,
-    verified_vendor: null,
-    registration_ip: origin.ip ?? null,
-    metadata_fetched_at: null,
-    metadata_expires_at: null,
-    created_at: now,
-    updated_at: now,
-    last_authorized_at: null,
-    deleted_at: null,
+  // The registration and its audit event commit together: one commit per registration (on SQLite
+  // each commit is an fsync), and no registration is stored without its audit event.
+  return await deps.db.transaction().execute(async (trx) => {
+    const client = await insertClient(trx, {
+      id: `oc_${randomToken(18)}`,
+      kind: 'dynamic',
+      client_name: displayName(metadata.client_name, null),
+      logo_uri: metadata.logo_uri ?? null,
+      client_uri: metadata.client_uri ?? null,
+      redirect_uris: JSON.stringify(metadata.redirect_uris),
+      token_endpoint_auth_method: metadata.token_endpoint_auth_method,
+      client_secret_hash: clientSecret ? sha256Hex(clientSecret) : null,
+      grant_types: JSON.stringify(metadata.grant_types),
+      response_types: JSON.stringify(metadata.response_types),
+      application_type: metadata.application_type ?? null,
+      software_id: metadata.software_id ?? null,
+      software_version: metadata.software_version ?? null,
+      scope: metadata.scope ?? null,
+      verified_vendor: null,
+      registration_ip: origin.ip ?? null,
+      metadata_fetched_at: null,
+      metadata_expires_at: null,
+      created_at: now,
+      updated_at: now,
+      last_authorized_at: null,
+      deleted_at: null,
+    });
+    await audit(
+      deps,
+      'client.registered',
+      {
+        clientId: client.id,
+        origin,
+        detail: {
+          client_name: client.name,
+          redirect_uris: client.redirectUris,
+          method: client.tokenEndpointAuthMethod,
+        },
+      },
+      trx,
+    );
+    return clientSecret ? { client, clientSecret } : { client };
   });
-  await audit(deps, 'client.registered', {
-    clientId: client.id,
-    origin,
-    detail: {
-      client_name: client.name,
-      redirect_uris: client.redirectUris,
-      method: client.tokenEndpointAuthMethod,
-    },
-  });
-  return clientSecret ? { client, clientSecret } : { client };
 }
 
 /** How long a fetched document may be reused, from its Cache-Control / Expires headers. */

@@ -122,6 +122,9 @@ export async function exchangeCode(
   // on SQLite), then consuming the code and storing its refresh token commit together: a concurrent
   // replay only learns the code is used once the winner's tokens exist, so its revocation ends
   // them, and it can never revoke the grant under the winner before the winner is answered (S9).
+  // The bookkeeping of a successful exchange (the client's last authorization for S24, the grant's
+  // last use, the audit event) joins that same commit, after the code is consumed so the order
+  // above is unchanged: one commit per exchange, and none of it is stored for a losing exchange.
   const { response, refreshRow } = await mintPair(
     deps,
     { id: code.grantId, userId: code.userId, clientId: code.clientId },
@@ -135,6 +138,14 @@ export async function exchangeCode(
     const current = await findGrant(trx, consumed.grantId);
     if (!current || current.revokedAt !== null) return 'revoked' as const;
     await insertRefreshToken(trx, refreshRow);
+    await markClientAuthorized(trx, client.id, now);
+    await touchGrant(trx, current.id, now);
+    await audit(
+      deps,
+      'token.issued',
+      { userId: current.userId, clientId: client.id, grantId: current.id, origin },
+      trx,
+    );
     return current;
   });
   if (outcome === 'replay') {
@@ -149,10 +160,6 @@ export async function exchangeCode(
     throw new OAuthError('invalid_grant', 'The authorization code was already used');
   }
   if (outcome === 'revoked') throw new OAuthError('invalid_grant', 'The authorization was revoked');
-  const grant = outcome;
-  await markClientAuthorized(deps.db, client.id, now);
-  await touchGrant(deps.db, grant.id, now);
-  await audit(deps, 'token.issued', { userId: grant.userId, clientId: client.id, grantId: grant.id, origin });
   return response;
 }
 
@@ -205,9 +212,18 @@ export async function refreshTokens(
     token.absoluteExpiresAt,
   );
   const sealed = sealString(deps.config.secret, GRACE_LABEL, JSON.stringify(response));
+  // The rotation, the grant's last use and the audit event commit together (one commit per
+  // refresh); a refresh that loses the rotation race stores nothing and reads the winner's pair (S12).
   const won = await deps.db.transaction().execute(async (trx) => {
     if (!(await markRotated(trx, token.id, { id: refreshRow.id, payload: sealed }, now))) return false;
     await insertRefreshToken(trx, refreshRow);
+    await touchGrant(trx, grant.id, now);
+    await audit(
+      deps,
+      'token.refreshed',
+      { userId: grant.userId, clientId: client.id, grantId: grant.id, origin },
+      trx,
+    );
     return true;
   });
   if (!won) {
@@ -216,13 +232,6 @@ export async function refreshTokens(
       throw new OAuthError('invalid_grant', 'The refresh token was revoked');
     return replayOrGrace(deps, client, latest, origin);
   }
-  await touchGrant(deps.db, grant.id, now);
-  await audit(deps, 'token.refreshed', {
-    userId: grant.userId,
-    clientId: client.id,
-    grantId: grant.id,
-    origin,
-  });
   return response;
 }
 
