@@ -105,6 +105,21 @@ describe('dashboard shell', () => {
     expect(memberHtml).not.toContain(`/w/${ws}/audit`);
   });
 
+  it('keeps the last opened workspace in the navigation on Account Settings, never a foreign one', async () => {
+    const owner = await signIn(t, team.owner.email);
+    const nav = async () =>
+      /<nav class="dash-nav"[\s\S]*?<\/nav>/.exec(await (await owner.get('/account')).text())![0];
+    expect(await nav()).not.toContain('/recordings');
+    await owner.get(`/w/${team.workspace.id}/links`);
+    const after = await nav();
+    expect(after).toContain(`href="/w/${team.workspace.id}/recordings"`);
+    expect(after).toContain(`href="/w/${team.workspace.id}/audit"`);
+    // A cookie naming a workspace the user does not belong to changes nothing.
+    const other = await teamWorkspace(t.deps);
+    owner.cookies.set('up_ws', other.workspace.id);
+    expect(await nav()).not.toContain('/w/');
+  });
+
   it('switches workspace with a plain GET form, only to a workspace of the user', async () => {
     const owner = await signIn(t, team.owner.email);
     const ok = await owner.get(`/w/switch?ws=${team.workspace.id}`);

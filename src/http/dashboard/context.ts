@@ -1,4 +1,5 @@
 import type { Context, ErrorHandler } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import { ApiError } from '../../domain/errors.ts';
 import type { User } from '../../domain/types.ts';
@@ -6,6 +7,7 @@ import { type Access, requireMember } from '../../services/access.ts';
 import type { Deps } from '../../services/deps.ts';
 import { listMyWorkspaces } from '../../services/workspace-admin.ts';
 import { csrfToken } from '../middleware/csrf.ts';
+import { secureCookies } from '../middleware/session.ts';
 import { renderErrorPage } from '../pages/error-page.tsx';
 import type { ShellWorkspace } from './shell.tsx';
 
@@ -20,7 +22,12 @@ export interface DashboardContext {
   user: User;
   csrf: string;
   workspaces: ShellWorkspace[];
+  /** The workspace last opened in this browser, so pages outside a workspace keep its navigation. */
+  recent: ShellWorkspace | undefined;
 }
+
+/** Remembers the last opened workspace (an id only; membership is checked on every use). */
+const RECENT_WORKSPACE_COOKIE = 'up_ws';
 
 export interface WorkspaceContext {
   access: Access;
@@ -59,15 +66,13 @@ export async function loadDashboardContext(c: Context, deps: Deps): Promise<Dash
   const user = c.get('user');
   if (!user) signInRedirect(c);
   const list = await listMyWorkspaces(deps, user.id, { page: 1, perPage: SWITCHER_LIMIT });
-  return {
-    user,
-    csrf: csrfToken(c),
-    workspaces: list.items.map(({ workspace, member }) => ({
-      id: workspace.id,
-      name: workspace.name,
-      role: member.role,
-    })),
-  };
+  const workspaces = list.items.map(({ workspace, member }) => ({
+    id: workspace.id,
+    name: workspace.name,
+    role: member.role,
+  }));
+  const recentId = getCookie(c, RECENT_WORKSPACE_COOKIE);
+  return { user, csrf: csrfToken(c), workspaces, recent: workspaces.find((w) => w.id === recentId) };
 }
 
 /**
@@ -83,6 +88,12 @@ export async function requireWorkspace(
   if (!user) signInRedirect(c);
   try {
     const access = await requireMember(deps, user.id, workspaceId);
+    setCookie(c, RECENT_WORKSPACE_COOKIE, access.workspace.id, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: '/',
+      secure: secureCookies(deps.config),
+    });
     return {
       access,
       current: { id: access.workspace.id, name: access.workspace.name, role: access.member.role },

@@ -230,6 +230,7 @@ export function AccountPage(props: {
       user={ctx.user}
       csrf={ctx.csrf}
       workspaces={ctx.workspaces}
+      recent={ctx.recent}
       section="account"
       flash={props.flash}
     >

@@ -27,6 +27,8 @@ export interface DashboardPageProps {
   workspaces: ShellWorkspace[];
   /** The workspace the page belongs to; account pages have none. */
   current?: ShellWorkspace | undefined;
+  /** Outside a workspace (Account Settings): the last opened one, for the navigation. */
+  recent?: ShellWorkspace | undefined;
   section?: DashboardSection | undefined;
   /** A one-line message after an action ("Link created"). */
   flash?: string | undefined;
@@ -143,7 +145,8 @@ function AccountMenu(props: { user: { name: string; email: string }; csrf: strin
 /** The HTML document of a dashboard page. */
 export function DashboardPage(props: DashboardPageProps) {
   const { current, section } = props;
-  const ws = current ? `/w/${encodeURIComponent(current.id)}` : undefined;
+  const navWorkspace = current ?? props.recent;
+  const ws = navWorkspace ? `/w/${encodeURIComponent(navWorkspace.id)}` : undefined;
   const scripts = [DASHBOARD_SCRIPT_PATH, ...(props.scripts ?? [])];
   return (
     <html lang="en">
@@ -168,7 +171,7 @@ export function DashboardPage(props: DashboardPageProps) {
           <a class="brand" href="/">
             Userplane
           </a>
-          <WorkspaceSwitcher workspaces={props.workspaces} current={current} />
+          <WorkspaceSwitcher workspaces={props.workspaces} current={navWorkspace} />
           <AccountMenu user={props.user} csrf={props.csrf} />
         </header>
         <nav class="dash-nav" aria-label="Dashboard">
@@ -184,7 +187,7 @@ export function DashboardPage(props: DashboardPageProps) {
                 <NavLink href={`${ws}/settings`} active={section === 'settings'}>
                   Workspace Settings
                 </NavLink>
-                {current && current.role !== 'member' ? (
+                {navWorkspace && navWorkspace.role !== 'member' ? (
                   <NavLink href={`${ws}/audit`} active={section === 'audit'}>
                     Audit log
                   </NavLink>
