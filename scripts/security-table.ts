@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const TITLE = /\b(?:it|test|describe)(?:\.each\([^)]*\)|\.runIf\([^)]*\)|\.skipIf\([^)]*\))?\(\s*(['"`])((?:(?!\1).)*)\1/g;
+const TITLE =
+  /\b(?:it|test|describe)(?:\.each\([^)]*\)|\.runIf\([^)]*\)|\.skipIf\([^)]*\))?\(\s*(['"`])((?:(?!\1).)*)\1/g;
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
