@@ -136,6 +136,7 @@ describe('S20 in one process', () => {
     expect(Number((await grantRow(t, a.grantId)).last_used_at)).toBe(first);
   });
 
+  // LISTEN/NOTIFY exists only on PostgreSQL; on SQLite the in-process event above is the path.
   it.runIf(testDialect === 'postgres')(
     'S20: on PostgreSQL a NOTIFY alone (no polling, no in-process event) reaches another app',
     async () => {
@@ -203,6 +204,8 @@ async function tokensOverHttp(server: string, name: string, port: number) {
   return { clientId, ...tokens };
 }
 
+// Several server processes share one database only on PostgreSQL; an SQLite file belongs to one
+// server process by design.
 describe.runIf(testDialect === 'postgres')('S20 across two server processes on one PostgreSQL', () => {
   let procs: ServerProcesses;
 

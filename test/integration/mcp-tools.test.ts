@@ -563,6 +563,7 @@ describe('MCP tools: the recording viewer in a browser', () => {
   // A stand-in host (SEP-1865): a sandboxed iframe with the viewer's HTML; the host answers
   // ui/initialize and, after ui/notifications/initialized, sends the real tool result. The video is
   // fetched from the real app, listening on loopback, through its signed URL.
+  // Skipped only where Debian's chromium is not installed; .ci/run installs it, so CI runs it.
   it.skipIf(!existsSync(CHROMIUM))(
     'plays the video with the panels in sync: clicking an entry seeks, the entry at the current time is highlighted',
     async () => {
