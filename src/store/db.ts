@@ -120,6 +120,31 @@ const pgTypes = {
   },
 };
 
+// Kysely prepares every query anew; better-sqlite3 statements are reusable, and the app issues a
+// small, fixed set of SQL texts, so keeping prepared statements saves the parse on every request.
+// Kysely runs each statement to completion (all/run) before the next, so sharing one is safe.
+const STATEMENT_CACHE_SIZE = 500;
+
+function withStatementCache(sqlite: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+    prepare: (sql: string) => {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        // Oldest first out: a Map keeps insertion order.
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 /** Opens the configured database. `schema` (PostgreSQL only) isolates tests in their own schema. */
 export function openStore(
   setting: DatabaseSetting,
@@ -163,7 +188,7 @@ export function openStore(
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const hooks = closeHooks();
   return {
     db,
