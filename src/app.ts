@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { type Config, ConfigError } from './config/index.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from './domain/errors.ts';
 import { createRestApi } from './http/api/index.ts';
 import { createAccountRoutes } from './http/dashboard/account.tsx';
 import { createDashboard } from './http/dashboard/index.ts';
@@ -7,6 +8,7 @@ import { createSettingsRoutes } from './http/dashboard/settings.tsx';
 import { createSetupRoutes } from './http/dashboard/setup.tsx';
 import { createFilesRoute } from './http/files/route.ts';
 import { accessLog } from './http/middleware/access-log.ts';
+import { closeConnectionAfterUnreadBody } from './http/middleware/connection-close.ts';
 import { renderApiError } from './http/middleware/error-handler.ts';
 import { pageSecurityHeaders } from './http/middleware/security-headers.ts';
 import { sessionMiddleware } from './http/middleware/session.ts';
@@ -104,13 +106,17 @@ export function buildApp(options: AppOptions): BuiltApp {
 
   const app = new Hono();
   app.use('*', accessLog(deps.log));
+  app.use('*', closeConnectionAfterUnreadBody());
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     try {
       await ping(deps.db);
       return c.json({ status: 'ready', database: deps.dialect });
     } catch (error) {
-      deps.log.warn({ err: error }, 'readiness check failed');
+      // An unreachable database is logged once per outage by the store; anything else here.
+      if (!(error instanceof DatabaseUnavailableError))
+        deps.log.warn({ err: error }, 'readiness check failed');
+      c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
       return c.json({ error: 'SERVICE_UNAVAILABLE', message: 'The database is not reachable' }, 503);
     }
   });

@@ -1,6 +1,7 @@
 import { serve as serveHttp } from '@hono/node-server';
 import { buildApp, requireMcpOnlySettings } from './app.ts';
 import type { Config } from './config/index.ts';
+import { DatabaseUnavailableError } from './domain/errors.ts';
 import type { Logger } from './lib/logger.ts';
 import { runOAuthMaintenance } from './services/oauth/maintenance.ts';
 import { ensureSetupLink } from './services/setup.ts';
@@ -27,7 +28,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   // Refuse a bad setting before touching the database.
   if (options.only === 'mcp') requireMcpOnlySettings(config);
-  const store = openStore(config.database);
+  const store = openStore(config.database, { log });
   try {
     const applied = await migrateToLatest(store.db);
     if (applied.length) log.info({ migrations: applied }, 'database migrated');
@@ -50,7 +51,10 @@ export async function startServer(
     await deps.keys.init();
     // Housekeeping every ten minutes; unref'd so it never keeps the process alive on its own.
     maintenance = setInterval(() => {
-      runOAuthMaintenance(deps).catch((error) => log.warn({ err: error }, 'maintenance failed'));
+      runOAuthMaintenance(deps).catch((error) => {
+        // The next run catches up; an unreachable database is already logged by the store.
+        if (!(error instanceof DatabaseUnavailableError)) log.warn({ err: error }, 'maintenance failed');
+      });
     }, MAINTENANCE_INTERVAL_MS);
     maintenance.unref();
   }

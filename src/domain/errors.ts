@@ -61,3 +61,18 @@ export class ApiError extends Error {
 export function validationError(field: string, message: string): ApiError {
   return new ApiError(400, 'VALIDATION_FAILED', `${field}: ${message}`, field);
 }
+
+/**
+ * The database cannot be reached right now (connection refused, dropped or timed out). Raised by the
+ * store in place of the driver's error, so every surface can answer "try again shortly" (503) instead
+ * of a 500, and the fault is logged once per outage rather than once per request.
+ */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+  constructor(cause: unknown) {
+    super('The database is not reachable right now', { cause });
+  }
+}
+
+/** Seconds a client is told to wait (`Retry-After`) while the database is unreachable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;

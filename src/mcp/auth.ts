@@ -1,5 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createRemoteJWKSet, errors as joseErrors } from 'jose';
+import { DatabaseUnavailableError } from '../domain/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { type AccessTokenClaims, InvalidTokenError, verifyAccessToken } from '../services/access-tokens.ts';
 import type { RevocationView } from './revocation-view.ts';
@@ -174,6 +175,12 @@ export function createMcpAuthenticator(options: {
   const base = `Bearer resource_metadata=${quoted(options.resourceMetadataUrl)}, scope=${quoted(MCP_SCOPE)}`;
   const invalidToken = `${base}, error="invalid_token"`;
   const insufficientScope = `Bearer error="insufficient_scope", scope=${quoted(MCP_SCOPE)}, resource_metadata=${quoted(options.resourceMetadataUrl)}`;
+  const unavailable: AuthOutcome = {
+    ok: false,
+    status: 503,
+    error: 'temporarily_unavailable',
+    description: 'Access cannot be checked right now; try again shortly',
+  };
   // grant id → when this process last recorded its use.
   const touched = new Map<string, number>();
 
@@ -187,7 +194,10 @@ export function createMcpAuthenticator(options: {
     }
     touched.set(grantId, now);
     // Fire and forget: "last used" is informational and must not add a write to the call's latency.
-    options.recordGrantUse(grantId).catch((error) => log.warn({ err: error, grantId }, 'grant touch failed'));
+    options.recordGrantUse(grantId).catch((error) => {
+      if (!(error instanceof DatabaseUnavailableError))
+        log.warn({ err: error, grantId }, 'grant touch failed');
+    });
   }
 
   return {
@@ -247,7 +257,15 @@ export function createMcpAuthenticator(options: {
           description: `The token lacks the ${MCP_SCOPE} scope`,
         };
       }
-      if (!revocations.loaded) await revocations.ready();
+      try {
+        if (!revocations.loaded) await revocations.ready();
+      } catch (error) {
+        if (!(error instanceof DatabaseUnavailableError))
+          log.error({ err: error }, 'mcp: revocations unavailable');
+        return unavailable;
+      }
+      // Fail closed: a view the database has not refreshed lately might miss a revocation (S20).
+      if (!revocations.isCurrent()) return unavailable;
       if (revocations.isRevoked(authInfo.extra.grantId)) {
         return {
           ok: false,

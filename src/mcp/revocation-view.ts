@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from '../domain/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 
 // S20: a revoked grant's access tokens must be refused by every process within 2 seconds, while a
@@ -18,6 +19,13 @@ export const REVOCATION_POLL_INTERVAL_MS = 1000;
  * (`revoked_at` is the revoking process's clock) and transactions that commit after they wrote it.
  */
 export const REVOCATION_POLL_MARGIN_MS = 10_000;
+
+/**
+ * How old the view may get before this process stops vouching for tokens: when the database has not
+ * answered a poll for this long (an outage on this process's side only), a revocation made by
+ * another process could be missed, so requests get 503 until a poll succeeds again (S20's 2 s).
+ */
+export const REVOCATION_STALE_AFTER_MS = 2000;
 
 /** A subscription source: calls `onRevoked` with each revoked grant id; resolves to its unsubscribe. */
 export type RevocationSource = (
@@ -41,6 +49,8 @@ export interface RevocationView {
   /** Whether the grant was revoked; valid once `ready()` resolved (`loaded` is true). */
   isRevoked(grantId: string): boolean;
   readonly loaded: boolean;
+  /** Whether the last successful read is recent enough to trust (always, with polling off). */
+  isCurrent(): boolean;
   /** Loads the recent revocations and subscribes (once, on first use); later calls share the result. */
   ready(): Promise<void>;
   /** Stops polling and unsubscribes. */
@@ -60,6 +70,8 @@ export function createRevocationView(options: RevocationViewOptions): Revocation
   let timer: NodeJS.Timeout | undefined;
   let lastPollStartedAt = 0;
   let polling = false;
+  // Monotonic, not the injected clock: this measures the real age of what we know.
+  let lastReadAt = 0;
 
   const add = (grantId: string, at: number) => {
     if (!revoked.has(grantId)) revoked.set(grantId, at);
@@ -74,15 +86,19 @@ export function createRevocationView(options: RevocationViewOptions): Revocation
     if (polling || stopped) return;
     polling = true;
     const startedAt = now();
+    const readStartedAt = performance.now();
     try {
       const rows = await options.listRevokedSince(
         Math.max(lastPollStartedAt - REVOCATION_POLL_MARGIN_MS, startedAt - retentionMs),
       );
       for (const row of rows) add(row.id, row.revokedAt);
       lastPollStartedAt = startedAt;
+      lastReadAt = readStartedAt;
       prune(startedAt);
     } catch (error) {
-      if (!stopped) log.warn({ err: error }, 'revocation view: polling failed');
+      // An unreachable database is logged once by the store, not every second here.
+      if (!stopped && !(error instanceof DatabaseUnavailableError))
+        log.warn({ err: error }, 'revocation view: polling failed');
     } finally {
       polling = false;
     }
@@ -90,6 +106,7 @@ export function createRevocationView(options: RevocationViewOptions): Revocation
 
   async function start(): Promise<void> {
     const startedAt = now();
+    const readStartedAt = performance.now();
     // Subscribe before loading, so a revocation between the load and the subscription is not lost.
     for (const source of options.sources) {
       unsubscribes.push(await source((grantId) => add(grantId, now())));
@@ -97,6 +114,7 @@ export function createRevocationView(options: RevocationViewOptions): Revocation
     const rows = await options.listRevokedSince(startedAt - retentionMs);
     for (const row of rows) add(row.id, row.revokedAt);
     lastPollStartedAt = startedAt;
+    lastReadAt = readStartedAt;
     loaded = true;
     if (pollIntervalMs > 0 && !stopped) {
       timer = setInterval(() => void poll(), pollIntervalMs);
@@ -107,6 +125,7 @@ export function createRevocationView(options: RevocationViewOptions): Revocation
 
   return {
     isRevoked: (grantId) => revoked.has(grantId),
+    isCurrent: () => pollIntervalMs <= 0 || performance.now() - lastReadAt <= REVOCATION_STALE_AFTER_MS,
     get loaded() {
       return loaded;
     },

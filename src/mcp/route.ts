@@ -1,6 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../domain/errors.ts';
 import type { Deps } from '../services/deps.ts';
 import { listRecentlyRevokedGrants, onGrantRevoked, recordGrantUse } from '../services/oauth/grants.ts';
 import { mcpResourceUrl } from '../services/oauth/tokens.ts';
@@ -113,8 +115,22 @@ export function createMcpRoutes(deps: Deps, options: McpRouteOptions = {}): McpR
       const outcome = await authenticator.authenticate(c.req.header('authorization'));
       if (!outcome.ok) {
         if (outcome.challenge) c.header('WWW-Authenticate', outcome.challenge);
-        if (outcome.status === 503) c.header('Retry-After', '5');
         c.header('Cache-Control', 'no-store');
+        if (outcome.status === 503) {
+          // Not the client's fault: a JSON-RPC error it can show, and a hint to retry.
+          c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+          return c.json(
+            {
+              jsonrpc: '2.0',
+              id: null,
+              error: {
+                code: ErrorCode.InternalError,
+                message: `Service temporarily unavailable: ${outcome.description}`,
+              },
+            },
+            503,
+          );
+        }
         return c.json({ error: outcome.error, error_description: outcome.description }, outcome.status);
       }
       return await handler.handle(c.req.raw, outcome.authInfo);

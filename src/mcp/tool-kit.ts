@@ -7,7 +7,7 @@ import type {
   ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { ApiError } from '../domain/errors.ts';
+import { ApiError, DatabaseUnavailableError } from '../domain/errors.ts';
 import type { Link, Page, Recording } from '../domain/types.ts';
 import { iso } from '../lib/clock.ts';
 import { type Access, requireMember } from '../services/access.ts';
@@ -106,6 +106,9 @@ export function pageLine(noun: string, p: Pagination, shown: number): string {
   const more = p.hasMore ? ` Next: page ${p.page + 1}.` : '';
   return `${noun[0]!.toUpperCase()}${noun.slice(1)} ${first}–${first + shown - 1} of ${p.total} (page ${p.page} of ${p.totalPages}).${more}`;
 }
+
+/** `_meta` key marking a tool result that failed because the database was unreachable (see transport.ts). */
+export const UNAVAILABLE_META = 'userplane/unavailable';
 
 const ROLE_HINT = 'Workspace Settings > Team';
 
@@ -211,6 +214,20 @@ export function registerTool<I extends ObjectSchema, O extends ObjectSchema>(
           structuredContent: out.structured as Record<string, unknown>,
         };
       } catch (error) {
+        // Not a tool failure the model should reason about: the transport turns this marker into a
+        // JSON-RPC error with HTTP 503, so the client retries (the store logged the outage once).
+        if (error instanceof DatabaseUnavailableError) {
+          return {
+            content: [
+              {
+                type: 'text',
+                text: 'SERVICE_UNAVAILABLE: The server cannot reach its database; try again shortly.',
+              },
+            ],
+            isError: true,
+            _meta: { [UNAVAILABLE_META]: true },
+          };
+        }
         return toolError(error, deps, tool.name);
       }
       // The SDK's callback type is derived from the schema through its zod-compat layer; the cast

@@ -8,7 +8,9 @@ import {
   type RequestId,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../domain/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { UNAVAILABLE_META } from './tool-kit.ts';
 
 // Streamable HTTP for /mcp, stateless, JSON responses only (MCP spec 2025-06-18 "Transports").
 //
@@ -196,6 +198,19 @@ export class MultiplexingTransport implements Transport {
   }
 }
 
+/** A tool result marked by tool-kit as "database unreachable" becomes a JSON-RPC error. */
+function unavailableAsError(reply: Reply): Reply {
+  const result = (reply as { result?: { _meta?: Record<string, unknown> } }).result;
+  if (result?._meta?.[UNAVAILABLE_META] !== true) return reply;
+  return {
+    ...rpcError(
+      ErrorCode.InternalError,
+      'Service temporarily unavailable: the database cannot be reached; retry shortly',
+      reply.id,
+    ),
+  } as Reply;
+}
+
 const jsonHeaders = { 'content-type': 'application/json' } as const;
 
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -334,9 +349,14 @@ export function createMcpHttpHandler(server: McpServer, log: Logger): McpHttpHan
       const replies = await transport.exchange(messages, authInfo, request.signal);
       // Only notifications or responses: accepted, nothing to say (Streamable HTTP §2.1).
       if (!replies.length) return new Response(null, { status: 202 });
-      return new Response(JSON.stringify(batch ? replies : replies[0]), {
-        status: 200,
-        headers: jsonHeaders,
+      const answers = replies.map(unavailableAsError);
+      // One message that failed for want of the database: 503 tells clients and proxies to retry.
+      const unavailable = !batch && answers[0] !== replies[0];
+      return new Response(JSON.stringify(batch ? answers : answers[0]), {
+        status: unavailable ? 503 : 200,
+        headers: unavailable
+          ? { ...jsonHeaders, 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) }
+          : jsonHeaders,
       });
     },
   };

@@ -2,6 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { ApiError, validationError } from '../domain/errors.ts';
 import type { User } from '../domain/types.ts';
 import { newId } from '../lib/ids.ts';
+import { hasAuditEventFrom } from '../store/audit.ts';
 import { findUserByEmail, insertUser, normalizeEmail } from '../store/users.ts';
 import type { Deps } from './deps.ts';
 
@@ -67,6 +68,26 @@ export async function authenticate(deps: Deps, email: string, password: string):
   if (!ok) return undefined;
   const { passwordHash: _omit, ...rest } = user;
   return rest;
+}
+
+/** How long a successful sign-in makes its address "known" to the account (S31). */
+export const KNOWN_ADDRESS_MS = 90 * 24 * 60 * 60 * 1000;
+
+/**
+ * Whether the account with this email signed in successfully from `ip` lately. Such an address is
+ * exempt from the per-account sign-in limit, so strangers guessing the password cannot lock the
+ * owner out of their usual places (S31); the strict per-address limit still applies to it.
+ */
+export async function signedInBeforeFrom(deps: Deps, email: string, ip: string): Promise<boolean> {
+  if (!email) return false;
+  const user = await findUserByEmail(deps.db, email);
+  if (!user) return false;
+  return hasAuditEventFrom(deps.db, {
+    userId: user.id,
+    type: 'user.signed_in',
+    ip,
+    since: deps.clock.now() - KNOWN_ADDRESS_MS,
+  });
 }
 
 /** The user with this email (any case), without the password hash. */

@@ -34,6 +34,23 @@ export async function insertAuditEvent(db: Db, row: AuditEventsTable): Promise<v
   await db.insertInto('audit_events').values(row).execute();
 }
 
+/** Whether `userId` has an event of `type` from `ip` at or after `since` (one indexed probe). */
+export async function hasAuditEventFrom(
+  db: Db,
+  filter: { userId: string; type: string; ip: string; since: number },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('audit_events')
+    .select('id')
+    .where('user_id', '=', filter.userId)
+    .where('created_at', '>=', filter.since)
+    .where('type', '=', filter.type)
+    .where('ip', '=', filter.ip)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Events newest first, filtered by any of user, client, type; at most `limit`. */
 export async function listAuditEvents(
   db: Db,

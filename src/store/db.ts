@@ -12,6 +12,8 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Database as DatabaseSetting } from '../config/index.ts';
+import type { Logger } from '../lib/logger.ts';
+import { type FaultReporter, faultReporter, faultTranslatingPool, isConnectionFault } from './db-faults.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -68,6 +70,7 @@ function listenOn(
   channel: string,
   onPayload: (payload: string) => void,
   onError: (error: Error) => void,
+  faults: FaultReporter,
 ): { ready: Promise<void>; stop: () => Promise<void> } {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
   let client: pg.Client | undefined;
@@ -84,7 +87,9 @@ function listenOn(
       if (client !== next) return;
       client = undefined;
       next.end().catch(() => {});
-      if (error) onError(error);
+      // An outage is logged once by the fault reporter, not at every retry.
+      if (error && isConnectionFault(error)) faults.fault(error);
+      else if (error) onError(error);
       if (stopped) return;
       retry = setTimeout(() => void connect(), 1000);
       retry.unref();
@@ -95,6 +100,7 @@ function listenOn(
     try {
       await next.connect();
       await next.query(`LISTEN ${channel}`);
+      faults.recovered();
     } catch (error) {
       lost(error as Error);
     }
@@ -145,25 +151,35 @@ function withStatementCache(sqlite: SqliteDatabase.Database) {
   };
 }
 
-/** Opens the configured database. `schema` (PostgreSQL only) isolates tests in their own schema. */
+// Bounds on waiting for PostgreSQL, so no request hangs while it is unreachable: opening a connection
+// (or waiting for a free one in the pool), and one query's round trip when the network swallows
+// packets without an error. Our queries take milliseconds; the query bound is far above them.
+export const CONNECT_TIMEOUT_MS = 3000;
+export const QUERY_TIMEOUT_MS = 15_000;
+
+/**
+ * Opens the configured database. `schema` (PostgreSQL only) isolates tests in their own schema;
+ * `log` receives one line when the database becomes unreachable and one when it is back.
+ */
 export function openStore(
   setting: DatabaseSetting,
-  options: { schema?: string; poolSize?: number } = {},
+  options: { schema?: string; poolSize?: number; log?: Logger } = {},
 ): Store {
   if (setting.kind === 'postgres') {
-    const pool = new pg.Pool({
-      connectionString: setting.url,
-      max: options.poolSize ?? 10,
-      types: pgTypes,
-      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-    });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const hooks = closeHooks();
+    const faults = faultReporter(options.log);
     const connection: pg.ClientConfig = {
       connectionString: setting.url,
       types: pgTypes,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // TCP keep-alive notices a peer that vanished without a word (a failover, a cut network).
+      keepAlive: true,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     };
+    const pool = new pg.Pool({ ...connection, query_timeout: QUERY_TIMEOUT_MS, max: options.poolSize ?? 10 });
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: faultTranslatingPool(pool, faults) }),
+    });
+    const hooks = closeHooks();
     return {
       db,
       dialect: 'postgres',
@@ -173,7 +189,7 @@ export function openStore(
       },
       onClose: hooks.add,
       listen: async (channel, onPayload, onError) => {
-        const { ready, stop } = listenOn(connection, channel, onPayload, onError);
+        const { ready, stop } = listenOn(connection, channel, onPayload, onError, faults);
         hooks.add(stop);
         await ready;
         return stop;

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { Logger } from '../../src/lib/logger.ts';
 import type { Deps } from '../../src/services/deps.ts';
 import { hiddenValue } from './page-browser.ts';
 import { createTestApp, type TestApp } from './test-app.ts';
@@ -35,6 +36,8 @@ export async function startListeningApp(
     env?: Record<string, string>;
     fetchMetadataDocument?: Deps['fetchMetadataDocument'];
     extraRoutes?: (app: Hono, url: string) => void;
+    /** Receives the app's log lines (silent by default). */
+    log?: Logger;
   } = {},
 ): Promise<ListeningApp> {
   const port = await freePort();
@@ -42,6 +45,7 @@ export async function startListeningApp(
   const t = await createTestApp({
     env: { PUBLIC_URL: url, SIGNIN_RATE_LIMIT_PER_MINUTE: '1000', ...options.env },
     ...(options.fetchMetadataDocument ? { fetchMetadataDocument: options.fetchMetadataDocument } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   let fetchHandler: (request: Request, env?: unknown) => Response | Promise<Response> = t.app.fetch;
   if (options.extraRoutes) {

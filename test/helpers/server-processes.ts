@@ -34,6 +34,10 @@ export interface ServerProcesses {
    * than the CLI, whose every run starts Node and compiles the sources.
    */
   withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T>;
+  /** What process `index` printed so far (stdout and stderr). */
+  output(index: number): string;
+  /** Whether process `index` is still running. */
+  alive(index: number): boolean;
   /** SIGTERMs every process (SIGKILL after a grace period), then drops the schema and DATA_DIR. */
   stop(): Promise<void>;
 }
@@ -111,6 +115,8 @@ export async function startServerProcesses(
   options: {
     env?: Record<string, string>;
     beforeStart?: (processes: Pick<ServerProcesses, 'cli' | 'env' | 'withDeps'>) => Promise<unknown>;
+    /** Settings for one process only, over the shared ones (e.g. a DATABASE_URL through a proxy). */
+    envFor?: (index: number, env: Record<string, string>) => Record<string, string>;
   } = {},
 ): Promise<ServerProcesses> {
   const dataDir = mkdtempSync(join(tmpdir(), 'userplane-procs-'));
@@ -135,6 +141,7 @@ export async function startServerProcesses(
     env.DATABASE_URL = `${testPostgresUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   }
   const children: ChildProcess[] = [];
+  const outputs: string[] = [];
 
   const dropDatabase = async () => {
     if (testDialect === 'postgres') {
@@ -186,18 +193,18 @@ export async function startServerProcesses(
     await options.beforeStart?.({ cli, env, withDeps });
     for (const [index, port] of ports.entries()) {
       const child = spawn(process.execPath, [BIN, 'serve'], {
-        env: { ...process.env, ...env, PORT: String(port) },
+        env: { ...process.env, ...env, ...options.envFor?.(index, env), PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(child);
-      let output = '';
+      outputs[index] = '';
       child.stdout?.on('data', (d) => {
-        output += d;
+        outputs[index] += d;
       });
       child.stderr?.on('data', (d) => {
-        output += d;
+        outputs[index] += d;
       });
-      await waitUntilReady(child, urls[index]!, () => output);
+      await waitUntilReady(child, urls[index]!, () => outputs[index]!);
     }
   } catch (error) {
     await stop();
@@ -211,6 +218,11 @@ export async function startServerProcesses(
     cli,
     openStore: openSameStore,
     withDeps,
+    output: (index) => outputs[index] ?? '',
+    alive: (index) => {
+      const child = children[index];
+      return child !== undefined && child.exitCode === null && child.signalCode === null;
+    },
     stop,
   };
 }

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { type BuiltApp, buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config/index.ts';
 import { type Clock, systemClock } from '../../src/lib/clock.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
+import { type Logger, silentLogger } from '../../src/lib/logger.ts';
 import type { Deps } from '../../src/services/deps.ts';
 import { migrateToLatest, openStore, type Store } from '../../src/store/db.ts';
 
@@ -55,6 +55,8 @@ export async function createTestApp(
     verifyDomain?: Deps['verifyDomain'];
     /** Serves Client ID Metadata Documents without the internet (the only mocked part of CIMD). */
     fetchMetadataDocument?: Deps['fetchMetadataDocument'];
+    /** Receives the app's log lines (silent by default). */
+    log?: Logger;
   } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'userplane-test-'));
@@ -69,7 +71,7 @@ export async function createTestApp(
   const built = buildApp({
     config: { ...config, database },
     store,
-    log: silentLogger(),
+    log: options.log ?? silentLogger(),
     clock: options.clock ?? systemClock,
     ...(options.verifyDomain ? { verifyDomain: options.verifyDomain } : {}),
     ...(options.fetchMetadataDocument ? { fetchMetadataDocument: options.fetchMetadataDocument } : {}),

@@ -20,7 +20,8 @@ let ipCounter = 0;
 /** A fresh address per browser, so per-address limits of one test do not leak into the next. */
 function nextIp(): string {
   ipCounter += 1;
-  return `198.51.100.${ipCounter}`;
+  // Documentation ranges (RFC 5737), never one address twice: the limits are per address.
+  return `198.51.${100 + Math.floor(ipCounter / 250)}.${ipCounter % 250}`;
 }
 
 function uniqueEmail(name: string): string {
@@ -224,12 +225,13 @@ describe(`sign-in, sign-up and sign-out pages [${testDialect}]`, () => {
     expect(await (await browser.get('/whoami')).text()).toBe('anonymous');
   });
 
-  it('S31: sign-in is rate-limited per account, whatever the address: 429 with Retry-After, even with the right password', async () => {
+  it('S31: guessing one account from many addresses is slowed per account (10× the per-address limit per 15 min), also for unknown emails', async () => {
     const email = uniqueEmail('target');
     await createUser(t.deps, { email, password: PASSWORD });
-    clock.advance(60_000 - (clock.now() % 60_000)); // start of a fresh minute window
-    const limit = t.config.signinRateLimitPerMinute;
-    for (let i = 0; i < limit; i++) {
+    clock.advance(15 * 60_000 - (clock.now() % (15 * 60_000))); // start of a fresh window
+    const accountLimit = t.config.signinRateLimitPerMinute * 10;
+    // Each guess from a fresh address: the per-address limit never triggers.
+    for (let i = 0; i < accountLimit; i++) {
       expect((await signIn(new PageBrowser(app, nextIp()), email, `guess-${i}`)).status).toBe(401);
     }
     const blocked = await signIn(new PageBrowser(app, nextIp()), email);
@@ -238,11 +240,26 @@ describe(`sign-in, sign-up and sign-out pages [${testDialect}]`, () => {
     expect(blocked.headers.get('set-cookie') ?? '').not.toContain('up_session');
     // An unknown email is limited the same way, so the limit reveals nothing either.
     const ghost = uniqueEmail('ghost');
-    for (let i = 0; i < limit; i++) await signIn(new PageBrowser(app, nextIp()), ghost, 'x');
+    for (let i = 0; i < accountLimit; i++) await signIn(new PageBrowser(app, nextIp()), ghost, 'x');
     expect((await signIn(new PageBrowser(app, nextIp()), ghost, 'x')).status).toBe(429);
 
-    clock.advance(60_000);
+    clock.advance(15 * 60_000);
     expect((await signIn(new PageBrowser(app, nextIp()), email)).status).toBe(303);
+  });
+
+  it('S31: strangers guessing cannot lock the owner out: an address that signed in before is exempt from the account limit', async () => {
+    const email = uniqueEmail('owner');
+    await createUser(t.deps, { email, password: PASSWORD });
+    const home = nextIp();
+    expect((await signIn(new PageBrowser(app, home), email)).status).toBe(303);
+    clock.advance(15 * 60_000 - (clock.now() % (15 * 60_000)));
+    const accountLimit = t.config.signinRateLimitPerMinute * 10;
+    for (let i = 0; i <= accountLimit; i++) await signIn(new PageBrowser(app, nextIp()), email, `guess-${i}`);
+    // The account bucket is full: a new address is refused …
+    expect((await signIn(new PageBrowser(app, nextIp()), email)).status).toBe(429);
+    // … but the owner, from where they signed in before, still gets in, right password or not.
+    expect((await signIn(new PageBrowser(app, home), email, 'typo')).status).toBe(401);
+    expect((await signIn(new PageBrowser(app, home), email)).status).toBe(303);
   });
 
   it('S31: sign-in is rate-limited per address across accounts', async () => {

@@ -4,8 +4,7 @@ import { silentLogger } from '../../src/lib/logger.ts';
 import { revokeConnectedApp } from '../../src/services/oauth/grants.ts';
 import { createUser } from '../../src/services/users.ts';
 import { revokeGrant } from '../../src/store/oauth-grants.ts';
-import { followFormsBrowser } from '../helpers/listening-app.ts';
-import { pkcePair } from '../helpers/oauth-driver.ts';
+import { tokensOverHttp } from '../helpers/oauth-http.ts';
 import { ALICE, connectedClient, grantIdOf, grantRow, oauthTestApp } from '../helpers/oauth-scenarios.ts';
 import { type ServerProcesses, startServerProcesses } from '../helpers/server-processes.ts';
 import { type TestApp, testDialect } from '../helpers/test-app.ts';
@@ -159,50 +158,6 @@ describe('S20 in one process', () => {
     },
   );
 });
-
-/** Registers a client, authorizes it through the forms over HTTP and exchanges the code. */
-async function tokensOverHttp(server: string, name: string, port: number) {
-  const redirectUri = `http://127.0.0.1:${port}/callback`;
-  const registered = await fetch(`${server}/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      client_name: name,
-      redirect_uris: [redirectUri],
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-    }),
-  });
-  expect(registered.status).toBe(201);
-  const clientId = ((await registered.json()) as { client_id: string }).client_id;
-  const { verifier, challenge } = pkcePair();
-  const authorize = new URL(`${server}/authorize`);
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: redirectUri,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    scope: 'mcp:tools',
-    state: 'st',
-  }).toString();
-  const callback = await followFormsBrowser(authorize, ALICE);
-  const res = await fetch(`${server}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      code_verifier: verifier,
-      client_id: clientId,
-      redirect_uri: redirectUri,
-    }).toString(),
-  });
-  expect(res.status).toBe(200);
-  const tokens = (await res.json()) as { access_token: string; refresh_token: string };
-  return { clientId, ...tokens };
-}
 
 // Several server processes share one database only on PostgreSQL; an SQLite file belongs to one
 // server process by design.

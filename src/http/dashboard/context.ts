@@ -1,12 +1,13 @@
 import type { Context, ErrorHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
-import { ApiError } from '../../domain/errors.ts';
+import { ApiError, DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from '../../domain/errors.ts';
 import type { User } from '../../domain/types.ts';
 import { type Access, requireMember } from '../../services/access.ts';
 import type { Deps } from '../../services/deps.ts';
 import { listMyWorkspaces } from '../../services/workspace-admin.ts';
 import { csrfToken } from '../middleware/csrf.ts';
+import { clientWentAway } from '../middleware/error-handler.ts';
 import { secureCookies } from '../middleware/session.ts';
 import { renderErrorPage } from '../pages/error-page.tsx';
 import type { ShellWorkspace } from './shell.tsx';
@@ -125,10 +126,23 @@ export function dashboardErrorHandler(deps: Deps): ErrorHandler {
         );
       return renderErrorPage(c, 400, 'Bad request', 'The request could not be read. Go back and try again.');
     }
+    if (error instanceof DatabaseUnavailableError) {
+      c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return renderErrorPage(
+        c,
+        503,
+        'Temporarily unavailable',
+        'Userplane cannot reach its database right now. Nothing was changed; try again in a few seconds.',
+      );
+    }
     if (error instanceof ApiError) {
       if (error.status === 404 || error.code === 'NOT_A_MEMBER') return notFoundPage(c);
       if (error.status === 410) return renderErrorPage(c, 410, 'Deleted', error.message);
       return renderErrorPage(c, error.status, 'That did not work', error.message);
+    }
+    if (clientWentAway(error, c)) {
+      deps.log.info({ path: c.req.path, method: c.req.method }, 'client closed the connection mid-request');
+      return renderErrorPage(c, 400, 'Bad request', 'The request was cut off.');
     }
     deps.log.error({ err: error, path: c.req.path, method: c.req.method }, 'dashboard error');
     return renderErrorPage(c, 500, 'Something went wrong', 'Something went wrong on our side. Try again.');

@@ -1,7 +1,11 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { ApiError } from '../../domain/errors.ts';
+import { ApiError, DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from '../../domain/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { renderErrorPage } from '../pages/error-page.tsx';
+
+const UNAVAILABLE_MESSAGE =
+  'The service cannot reach its database right now; nothing was changed. Try again in a few seconds.';
 
 /**
  * The one place JSON error bodies are built: `{ error: CODE, message }`. Unknown errors become a
@@ -10,6 +14,15 @@ import type { Logger } from '../../lib/logger.ts';
 export function renderApiError(error: unknown, c: Context, log: Logger): Response {
   if (error instanceof ApiError) {
     return c.json({ error: error.code, message: error.message }, error.status);
+  }
+  // Logged once per outage by the store; each request only hears "try again shortly".
+  if (error instanceof DatabaseUnavailableError) {
+    c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    // A person in a browser (sign-in, setup) gets a page; programs get the JSON body.
+    if (c.req.header('accept')?.includes('text/html')) {
+      return renderErrorPage(c, 503, 'Temporarily unavailable', UNAVAILABLE_MESSAGE);
+    }
+    return c.json({ error: 'SERVICE_UNAVAILABLE', message: UNAVAILABLE_MESSAGE }, 503);
   }
   if (error instanceof HTTPException) {
     // A finished response carried by the exception (dashboard pages end requests this way).
@@ -34,6 +47,24 @@ export function renderApiError(error: unknown, c: Context, log: Logger): Respons
     log.error({ err: error, path: c.req.path, method: c.req.method }, 'HTTP exception');
     return c.json({ error: 'INTERNAL_ERROR', message: 'Something went wrong on our side' }, 500);
   }
+  if (clientWentAway(error, c)) {
+    // Not our fault and nobody reads the answer: no stack, no error level.
+    log.info({ path: c.req.path, method: c.req.method }, 'client closed the connection mid-request');
+    return c.json({ error: 'VALIDATION_FAILED', message: 'body: the request was cut off' }, 400);
+  }
   log.error({ err: error, path: c.req.path, method: c.req.method }, 'unhandled error');
   return c.json({ error: 'INTERNAL_ERROR', message: 'Something went wrong on our side' }, 500);
+}
+
+/** Whether `error` comes from the client leaving before its request body arrived. */
+export function clientWentAway(error: unknown, c: Context): boolean {
+  if (c.req.raw.signal?.aborted) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    code === 'ECONNRESET' ||
+    code === 'ECONNABORTED' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    /Client connection prematurely closed|^aborted$/.test(error.message)
+  );
 }

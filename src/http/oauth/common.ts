@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from '../../domain/errors.ts';
 import { OAuthError } from '../../domain/oauth/errors.ts';
 import type { RequestOrigin } from '../../services/audit.ts';
 import type { PresentedClientCredentials } from '../../services/oauth/clients.ts';
@@ -13,6 +14,26 @@ export function oauthErrorResponse(c: Context, error: OAuthError): Response {
   c.header('Cache-Control', 'no-store');
   if (error.status === 401) c.header('WWW-Authenticate', 'Basic realm="userplane", error="invalid_client"');
   return c.json(error.toJSON(), error.status as 400);
+}
+
+/**
+ * The answer to a failed token, revocation or registration request: OAuth errors as RFC 6749 §5.2
+ * bodies, an unreachable database as `temporarily_unavailable` (503, Retry-After) so clients retry
+ * instead of dropping their tokens; anything else is rethrown to the generic handler.
+ */
+export function oauthFailure(c: Context, error: unknown): Response {
+  if (error instanceof OAuthError) return oauthErrorResponse(c, error);
+  if (error instanceof DatabaseUnavailableError) {
+    c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    return oauthErrorResponse(
+      c,
+      new OAuthError(
+        'temporarily_unavailable',
+        'The authorization server is briefly unavailable; try again shortly',
+      ),
+    );
+  }
+  throw error;
 }
 
 /**

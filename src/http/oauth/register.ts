@@ -4,7 +4,7 @@ import { OAuthError } from '../../domain/oauth/errors.ts';
 import type { Deps } from '../../services/deps.ts';
 import { registerClient, registrationResponse } from '../../services/oauth/clients.ts';
 import type { RateLimiter } from '../../services/rate-limit.ts';
-import { oauthCors, oauthErrorResponse, requestOrigin } from './common.ts';
+import { oauthCors, oauthFailure, requestOrigin } from './common.ts';
 
 /**
  * POST /register: RFC 7591 dynamic registration, rate-limited per source address and in all
@@ -16,24 +16,24 @@ export function createRegisterRoute(deps: Deps, limiter: RateLimiter): Hono {
   app.post('/register', async (c) => {
     c.header('Cache-Control', 'no-store');
     const origin = requestOrigin(c, deps.config.trustProxy);
-    for (const [bucket, limit] of [
-      [`dcr:ip:${origin.ip}`, deps.config.dcrRateLimitPerMinute],
-      ['dcr:all', deps.config.dcrGlobalRateLimitPerMinute],
-    ] as const) {
-      const decision = await limiter.hit(bucket, limit, 60_000);
-      if (!decision.allowed) {
-        const seconds = Math.max(1, Math.ceil((decision.resetAt - deps.clock.now()) / 1000));
-        c.header('Retry-After', String(seconds));
-        return c.json(
-          {
-            error: 'temporarily_unavailable',
-            error_description: `Too many registrations; retry in ${seconds} s`,
-          },
-          429,
-        );
-      }
-    }
     try {
+      for (const [bucket, limit] of [
+        [`dcr:ip:${origin.ip}`, deps.config.dcrRateLimitPerMinute],
+        ['dcr:all', deps.config.dcrGlobalRateLimitPerMinute],
+      ] as const) {
+        const decision = await limiter.hit(bucket, limit, 60_000);
+        if (!decision.allowed) {
+          const seconds = Math.max(1, Math.ceil((decision.resetAt - deps.clock.now()) / 1000));
+          c.header('Retry-After', String(seconds));
+          return c.json(
+            {
+              error: 'temporarily_unavailable',
+              error_description: `Too many registrations; retry in ${seconds} s`,
+            },
+            429,
+          );
+        }
+      }
       const length = Number(c.req.header('content-length') ?? '0');
       if (length > MAX_REGISTRATION_BODY_BYTES)
         throw new OAuthError('invalid_client_metadata', 'The registration request is larger than 16 KiB');
@@ -50,8 +50,7 @@ export function createRegisterRoute(deps: Deps, limiter: RateLimiter): Hono {
       const { client, clientSecret } = await registerClient(deps, body, origin);
       return c.json(registrationResponse(client, clientSecret), 201);
     } catch (error) {
-      if (error instanceof OAuthError) return oauthErrorResponse(c, error);
-      throw error;
+      return oauthFailure(c, error);
     }
   });
   return app;

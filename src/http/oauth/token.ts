@@ -7,7 +7,7 @@ import { exchangeCode, refreshTokens } from '../../services/oauth/tokens.ts';
 import {
   formString,
   oauthCors,
-  oauthErrorResponse,
+  oauthFailure,
   presentedCredentials,
   readForm,
   requestOrigin,
@@ -60,8 +60,7 @@ export function createTokenRoutes(deps: Deps): Hono {
             );
       return c.json(body);
     } catch (error) {
-      if (error instanceof OAuthError) return oauthErrorResponse(c, error);
-      throw error;
+      return oauthFailure(c, error);
     }
   });
 
@@ -79,8 +78,7 @@ export function createTokenRoutes(deps: Deps): Hono {
       );
       return c.body(null, 200);
     } catch (error) {
-      if (error instanceof OAuthError) return oauthErrorResponse(c, error);
-      throw error;
+      return oauthFailure(c, error);
     }
   });
   return app;

@@ -7,7 +7,7 @@ import { audit } from '../../services/audit.ts';
 import type { Deps } from '../../services/deps.ts';
 import type { RateDecision, RateLimiter } from '../../services/rate-limit.ts';
 import { endSession } from '../../services/sessions.ts';
-import { authenticate, createUser } from '../../services/users.ts';
+import { authenticate, createUser, signedInBeforeFrom } from '../../services/users.ts';
 import { clientIp } from '../middleware/client-ip.ts';
 import { csrfToken, requireCsrf } from '../middleware/csrf.ts';
 import { pageSecurityHeaders } from '../middleware/security-headers.ts';
@@ -39,6 +39,10 @@ function field(form: Record<string, unknown>, name: string, max: number): string
   const value = form[name];
   return typeof value === 'string' ? value.slice(0, max) : '';
 }
+
+/** The per-account sign-in limit: this many times the per-address one, over this window (S31). */
+const ACCOUNT_LIMIT_FACTOR = 10;
+const ACCOUNT_LIMIT_WINDOW_MS = 15 * 60_000;
 
 /** Sends 429 with Retry-After when any decision refused (S31). */
 function tooMany(c: Context, deps: Deps, decisions: RateDecision[], what: string): Response | undefined {
@@ -94,14 +98,23 @@ export function createAuthPages(deps: Deps, limiter: RateLimiter): Hono {
     const password = field(form, 'password', 256);
     const returnTo = safeReturnTo(form.return_to, config.publicUrl);
     const ip = clientIp(c, config.trustProxy);
-    // Every attempt counts, per address and per account, before any password work, so a flood
-    // costs us no argon2 time. The account bucket is keyed by a hash: counters never hold emails,
-    // and it exists for unknown emails too, so the limit reveals nothing (S31).
+    // Every attempt counts before any password work, so a flood costs us no argon2 time (S31):
+    // - per address, strictly (SIGNIN_RATE_LIMIT_PER_MINUTE);
+    // - per account, ten times that over a quarter of an hour, and only for addresses that have not
+    //   signed in to the account before: guessing from many addresses is slowed, but nobody can
+    //   lock the owner out of the places they usually sign in from. The account bucket is keyed by
+    //   a hash (counters never hold emails) and exists for unknown emails too, so it reveals nothing.
     const limit = config.signinRateLimitPerMinute;
-    const decisions = [
-      await limiter.hit(`signin:ip:${ip}`, limit, MINUTE),
-      await limiter.hit(`signin:acct:${sha256Hex(email.toLowerCase())}`, limit, MINUTE),
-    ];
+    const decisions = [await limiter.hit(`signin:ip:${ip}`, limit, MINUTE)];
+    if (!(await signedInBeforeFrom(deps, email, ip))) {
+      decisions.push(
+        await limiter.hit(
+          `signin:acct:${sha256Hex(email.toLowerCase())}`,
+          limit * ACCOUNT_LIMIT_FACTOR,
+          ACCOUNT_LIMIT_WINDOW_MS,
+        ),
+      );
+    }
     const refused = tooMany(c, deps, decisions, 'sign-in');
     if (refused) return refused;
 

@@ -155,8 +155,11 @@ async function resolveMetadataClient(deps: Deps, clientId: string): Promise<OAut
   try {
     response = await deps.fetchMetadataDocument(clientId);
   } catch (error) {
-    const reason = error instanceof SafeFetchError ? error.message : 'the document could not be fetched';
-    throw new OAuthError('invalid_client', `client metadata document: ${reason}`);
+    // The reason (a blocked address, a DNS answer, a timeout) stays in our log: telling the caller
+    // how our resolver sees a hostname would map the network behind us for them.
+    const reason = error instanceof SafeFetchError ? error.message : String(error);
+    deps.log.info({ clientId, reason }, 'client metadata document could not be fetched');
+    throw new OAuthError('invalid_client', 'client metadata document: it could not be fetched');
   }
   if (response.status !== 200) {
     throw new OAuthError(
