@@ -20,6 +20,7 @@ import { createRegisterRoute } from './http/oauth/register.ts';
 import { createTokenRoutes } from './http/oauth/token.ts';
 import { createAuthPages } from './http/pages/auth-pages.tsx';
 import { createHomePage } from './http/pages/home.tsx';
+import { createRecorderApi, documentRecorderApi, RECORDER_API_PATH } from './http/recorder/api.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
 import { createMcpRoutes, type McpRouteOptions, type McpRoutes } from './mcp/route.ts';
@@ -126,7 +127,10 @@ export function buildApp(options: AppOptions): BuiltApp {
     app.onError((error, c) => renderApiError(error, c, deps.log));
     return { app, deps, limiter, mcp };
   }
+  // The recorder's public upload API first: its paths sit below /api/v1 but need no API key.
+  app.route(RECORDER_API_PATH, createRecorderApi(deps, limiter));
   const rest = createRestApi(deps, limiter);
+  documentRecorderApi(rest.api.openAPIRegistry);
   app.route('/api/v1', rest.api);
   app.get('/api/docs', (c) => {
     // The page is self-contained: inline styles only, nothing from other origins.

@@ -4,6 +4,7 @@ import type { Config } from './config/index.ts';
 import { DatabaseUnavailableError } from './domain/errors.ts';
 import type { Logger } from './lib/logger.ts';
 import { runOAuthMaintenance } from './services/oauth/maintenance.ts';
+import { failAbandonedUploads, removeUploadParts, uploadLastActivity } from './services/recorder.ts';
 import { ensureSetupLink } from './services/setup.ts';
 import { migrateToLatest, openStore } from './store/db.ts';
 
@@ -51,6 +52,13 @@ export async function startServer(
     await deps.keys.init();
     // Housekeeping every ten minutes; unref'd so it never keeps the process alive on its own.
     maintenance = setInterval(() => {
+      failAbandonedUploads(deps, {
+        lastActivity: (id) => uploadLastActivity(config.dataDir, id),
+        removeParts: (id) => removeUploadParts(config.dataDir, id),
+      }).catch((error) => {
+        if (!(error instanceof DatabaseUnavailableError))
+          log.warn({ err: error }, 'upload maintenance failed');
+      });
       runOAuthMaintenance(deps).catch((error) => {
         // The next run catches up; an unreachable database is already logged by the store.
         if (!(error instanceof DatabaseUnavailableError)) log.warn({ err: error }, 'maintenance failed');

@@ -42,6 +42,15 @@ export type ApiErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE'
+  | 'UPLOAD_TOKEN_REQUIRED'
+  | 'UPLOAD_TOKEN_INVALID'
+  | 'UPLOAD_TOKEN_EXPIRED'
+  | 'UPLOAD_TOKEN_MISMATCH'
+  | 'ORIGIN_NOT_ALLOWED'
+  | 'LINK_ALREADY_RECORDED'
+  | 'RECORDING_NOT_PENDING'
+  | 'VIDEO_INCOMPLETE'
+  | 'VIDEO_UPLOAD_EXISTS'
   | 'INTERNAL_ERROR';
 
 /** A failure a caller can act on: HTTP status, stable code, human message, and the field at fault. */

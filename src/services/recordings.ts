@@ -18,6 +18,7 @@ import type { Page, Recording, RecordingStatus } from '../domain/types.ts';
 import { DAY_MS } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { signFilePath } from '../lib/signed-url.ts';
+import { claimRecordingSlot } from '../store/recorder.ts';
 import {
   browseRecordingsPage,
   countLinkRecordings,
@@ -226,8 +227,9 @@ export async function createRecordings(deps: Deps, inputs: NewRecording[]): Prom
       for (const { id, input, createdAt, resourceRows } of prepared) {
         await lockLink(trx, input.linkId);
         const link = checkLink(await findLinkForRecording(trx, input.linkId));
-        // Counted inside the transaction, so an earlier item of the same batch counts too.
-        if (!link.reusable && (await countLinkRecordings(trx, link.id)) > 0) throw singleUseConflict();
+        // One conditional write claims the link's slot (a single-use link: once), so an earlier
+        // item of the same batch, or a concurrent upload, counts too.
+        if (!(await claimRecordingSlot(trx, link.id))) throw singleUseConflict();
         await insertRecording(trx, {
           id,
           workspace_id: link.workspaceId,

@@ -52,6 +52,8 @@ export interface ProjectsTable {
   title: string;
   is_default: number;
   retention_days: number | null;
+  /** Length limit of new recordings in seconds; null → the default 180 s. */
+  max_recording_seconds?: number | null;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -82,6 +84,8 @@ export interface LinksTable {
   provider_id: string | null;
   provider_reference: string | null;
   meta: string;
+  /** Recordings the link has taken (deleted included, abandoned uploads not); see 0030_recorder. */
+  recording_count?: number;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -101,6 +105,8 @@ export interface RecordingsTable {
   custom_meta: string;
   notes: string | null;
   expires_at: number | null;
+  /** Why the upload ended `failed`; null otherwise. */
+  failure_reason?: string | null;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -114,6 +120,8 @@ export interface RecordingResourcesTable {
   content_type: string;
   size: number;
   duration_ms: number | null;
+  /** Malformed log entries dropped at upload. */
+  dropped_entries?: number;
   created_at: number;
 }
 

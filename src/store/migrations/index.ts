@@ -4,6 +4,7 @@ import * as m0002domains from './0002_domains.ts';
 import * as m0010oauth from './0010_oauth.ts';
 import * as m0011setup from './0011_setup.ts';
 import * as m0020revocations from './0020_grant_revocations.ts';
+import * as m0030recorder from './0030_recorder.ts';
 
 /** Every migration in order. Names sort lexically; never rename or edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   '0010_oauth': m0010oauth,
   '0011_setup': m0011setup,
   '0020_grant_revocations': m0020revocations,
+  '0030_recorder': m0030recorder,
 };
 
 /** A provider that needs no file-system scan, so it works the same from source and from a bundle. */
