@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { ApiError } from '../../domain/errors.ts';
 import { canDelete } from '../../domain/permissions.ts';
-import type { Domain, Link, Project } from '../../domain/types.ts';
+import type { Domain, Link, Page, Project, Recording } from '../../domain/types.ts';
 import type { Deps } from '../../services/deps.ts';
 import { listDomains } from '../../services/domains.ts';
 import {
@@ -15,6 +15,7 @@ import {
   updateLink,
 } from '../../services/links.ts';
 import { listProjects } from '../../services/projects.ts';
+import { listRecordings } from '../../services/recordings.ts';
 import {
   type DashboardContext,
   loadDashboardContext,
@@ -24,7 +25,15 @@ import {
   type WorkspaceContext,
 } from './context.ts';
 import type { DashboardChains } from './index.ts';
-import { CsrfField, DashboardPage, Pager, pageParam, renderDashboard, Time } from './shell.tsx';
+import {
+  CsrfField,
+  DashboardPage,
+  formatDuration,
+  Pager,
+  pageParam,
+  renderDashboard,
+  Time,
+} from './shell.tsx';
 
 // Links (PRODUCT.md §6): the workspace's recording links with a copyable URL, a create form, an
 // edit page and delete (offered to admins, owners and the link's creator; the service refuses
@@ -408,6 +417,8 @@ function EditPage(props: {
   values: LinkForm;
   error?: FormError | undefined;
   publicUrl: string;
+  /** The link's latest recordings, newest first. */
+  recordings: Page<Recording>;
 }) {
   const { ctx, ws, link, values, error } = props;
   const base = linkPath(ws.current.id, link.id);
@@ -433,13 +444,41 @@ function EditPage(props: {
           <dd>{link.project.title}</dd>
           <dt>Creator</dt>
           <dd>{link.creator.name}</dd>
-          <dt>Recordings</dt>
-          <dd>
-            <a href={`${wsPath(ws.current.id)}/recordings?link=${encodeURIComponent(link.id)}`}>
-              Recordings made through this link
-            </a>
-          </dd>
         </dl>
+        <h2>Recordings</h2>
+        {props.recordings.items.length === 0 ? (
+          <p class="muted">No recordings yet. When a customer records through this link, it shows up here.</p>
+        ) : (
+          <table>
+            <caption class="visually-hidden">Recordings made through this link, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Recorded</th>
+                <th scope="col">Length</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.recordings.items.map((r) => (
+                <tr>
+                  <td>
+                    <a href={`${wsPath(ws.current.id)}/recordings/${encodeURIComponent(r.id)}`}>
+                      <Time ms={r.createdAt} />
+                    </a>
+                  </td>
+                  <td>{formatDuration(r.durationMs)}</td>
+                  <td>{r.status === 'ready' ? 'Ready' : r.status === 'pending' ? 'Uploading' : 'Failed'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p>
+          <a href={`${wsPath(ws.current.id)}/recordings?link=${encodeURIComponent(link.id)}`}>
+            All recordings made through this link
+            {props.recordings.total > props.recordings.items.length ? ` (${props.recordings.total})` : ''}
+          </a>
+        </p>
         <form method="post" action={base}>
           <CsrfField csrf={ctx.csrf} />
           <GeneralError error={error} fields={['title', 'meta']} />
@@ -596,9 +635,17 @@ export function createLinksPages(deps: Deps, chains: DashboardChains): Hono {
     const ctx = await loadDashboardContext(c, deps);
     const ws = await requireWorkspace(c, deps, c.req.param('ws'));
     const link = await loadLink(c, deps, ws, c.req.param('id'));
+    const recordings = await listRecordings(deps, ws.access, { page: 1, perPage: 10, linkId: link.id });
     return renderDashboard(
       c,
-      <EditPage ctx={ctx} ws={ws} link={link} values={valuesOf(link)} publicUrl={publicUrl} />,
+      <EditPage
+        ctx={ctx}
+        ws={ws}
+        link={link}
+        values={valuesOf(link)}
+        publicUrl={publicUrl}
+        recordings={recordings}
+      />,
     );
   });
 
@@ -623,9 +670,18 @@ export function createLinksPages(deps: Deps, chains: DashboardChains): Hono {
         error = formErrorOf(failure);
       }
     }
+    const recordings = await listRecordings(deps, ws.access, { page: 1, perPage: 10, linkId: link.id });
     return renderDashboard(
       c,
-      <EditPage ctx={ctx} ws={ws} link={link} values={values} error={error} publicUrl={publicUrl} />,
+      <EditPage
+        ctx={ctx}
+        ws={ws}
+        link={link}
+        values={values}
+        error={error}
+        publicUrl={publicUrl}
+        recordings={recordings}
+      />,
       400,
     );
   });
