@@ -8,7 +8,9 @@ import { type ListeningApp, startListeningApp } from '../helpers/listening-app.t
 // Shared pieces of the Chromium journeys (test/e2e): the browser, a watch on every page for console
 // errors and requests to other origins, sign-in, screenshots, and a listening server with demo data.
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The same variable and default as scripts/test.js, which checks (or installs) the browser first;
+// an empty CHROMIUM_PATH counts as unset in both.
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SCREENSHOTS = join(import.meta.dirname, '../../test-results/screenshots');
 
 /** How long to wait for something a person would see (a page, a message, a row). */
