@@ -249,4 +249,29 @@ describe(`recorder upload API [${testDialect}]`, () => {
     });
     expect(finish.status).toBe(200);
   });
+
+  it('is documented in the OpenAPI document, with the upload token as its security scheme', async () => {
+    const doc = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    for (const path of [
+      '/recorder/links/{linkId}',
+      '/recorder/links/{linkId}/recordings',
+      '/recorder/uploads',
+      '/recorder/recordings/{recordingId}/thumbnail',
+      '/recorder/recordings/{recordingId}/console-log',
+      '/recorder/recordings/{recordingId}/network-log',
+      '/recorder/recordings/{recordingId}/action',
+      '/recorder/recordings/{recordingId}/metadata',
+      '/recorder/recordings/{recordingId}/finish',
+    ]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(doc.paths['/recorder/recordings/{recordingId}/finish']!.post!.security).toEqual([
+      { uploadToken: [] },
+    ]);
+    expect(doc.paths['/recorder/links/{linkId}/recordings']!.post!.security).toEqual([]);
+    expect(doc.components.securitySchemes.uploadToken).toBeDefined();
+  });
 });
