@@ -38,6 +38,8 @@ export interface Project {
   title: string;
   isDefault: boolean;
   retentionDays: number | null;
+  /** Length limit of new recordings in seconds; null: the default (180 s). */
+  maxRecordingSeconds: number | null;
   createdAt: number;
   updatedAt: number;
   deletedAt: number | null;

@@ -1,4 +1,5 @@
 import { ApiError, validationError } from '../domain/errors.ts';
+import { DEFAULT_MAX_VIDEO_DURATION_MS } from '../domain/recording-resources.ts';
 import type { Page, Project } from '../domain/types.ts';
 import { newId } from '../lib/ids.ts';
 import {
@@ -13,6 +14,10 @@ import type { Deps } from './deps.ts';
 import { checkPage, type PageRequest } from './paging.ts';
 
 export const MAX_RETENTION_DAYS = 3650;
+/** The highest per-project recording length limit an admin may set (one hour). */
+export const MAX_RECORDING_SECONDS_LIMIT = 3600;
+/** The recording length limit of a project that sets none (PRODUCT.md §1: 180 s). */
+export const DEFAULT_MAX_RECORDING_SECONDS = DEFAULT_MAX_VIDEO_DURATION_MS / 1000;
 
 /** Checks a project title: 1–100 characters after trimming. */
 export function checkProjectTitle(title: unknown): string {
@@ -29,6 +34,22 @@ export function checkRetentionDays(days: unknown): number | null {
   if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS)
     throw validationError('retentionDays', `must be null or a whole number from 1 to ${MAX_RETENTION_DAYS}`);
   return days;
+}
+
+/** Checks a recording length limit: null (the default, 180 s) or a whole number of seconds from 1 to 3600. */
+export function checkMaxRecordingSeconds(seconds: unknown): number | null {
+  if (seconds === null) return null;
+  if (
+    typeof seconds !== 'number' ||
+    !Number.isInteger(seconds) ||
+    seconds < 1 ||
+    seconds > MAX_RECORDING_SECONDS_LIMIT
+  )
+    throw validationError(
+      'maxRecordingSeconds',
+      `must be null (the default, ${DEFAULT_MAX_RECORDING_SECONDS} s) or a whole number of seconds from 1 to ${MAX_RECORDING_SECONDS_LIMIT}`,
+    );
+  return seconds;
 }
 
 const notFound = () => new ApiError(404, 'PROJECT_NOT_FOUND', 'No such project in this workspace');
@@ -62,11 +83,16 @@ export async function getProject(deps: Deps, access: Access, projectId: string):
 export async function createProject(
   deps: Deps,
   access: Access,
-  input: { title: string; retentionDays?: number | null | undefined },
+  input: {
+    title: string;
+    retentionDays?: number | null | undefined;
+    maxRecordingSeconds?: number | null | undefined;
+  },
 ): Promise<Project> {
   requireCapability(access, 'project.manage', 'Creating projects');
   const title = checkProjectTitle(input.title);
   const retentionDays = checkRetentionDays(input.retentionDays ?? null);
+  const maxRecordingSeconds = checkMaxRecordingSeconds(input.maxRecordingSeconds ?? null);
   const now = deps.clock.now();
   return insertProject(deps.db, {
     id: newId('prj', now),
@@ -74,23 +100,33 @@ export async function createProject(
     title,
     is_default: 0,
     retention_days: retentionDays,
+    max_recording_seconds: maxRecordingSeconds,
     created_at: now,
     updated_at: now,
     deleted_at: null,
   });
 }
 
-/** Updates a project's title and/or retention (admin or owner); fields left undefined stay as they are. */
+/**
+ * Updates a project's title, retention and/or recording length limit (admin or owner); fields left
+ * undefined stay as they are. A new limit applies to recordings started after it.
+ */
 export async function updateProject(
   deps: Deps,
   access: Access,
   projectId: string,
-  input: { title?: string | undefined; retentionDays?: number | null | undefined },
+  input: {
+    title?: string | undefined;
+    retentionDays?: number | null | undefined;
+    maxRecordingSeconds?: number | null | undefined;
+  },
 ): Promise<Project> {
   requireCapability(access, 'project.manage', 'Editing projects');
-  const patch: { title?: string; retentionDays?: number | null } = {};
+  const patch: { title?: string; retentionDays?: number | null; maxRecordingSeconds?: number | null } = {};
   if (input.title !== undefined) patch.title = checkProjectTitle(input.title);
   if (input.retentionDays !== undefined) patch.retentionDays = checkRetentionDays(input.retentionDays);
+  if (input.maxRecordingSeconds !== undefined)
+    patch.maxRecordingSeconds = checkMaxRecordingSeconds(input.maxRecordingSeconds);
   const project = await findProject(deps, access, projectId);
   if (project.deletedAt !== null) throw gone();
   const now = deps.clock.now();

@@ -38,11 +38,11 @@ export async function findWorkspaceProject(
   return row && toProject(row);
 }
 
-/** Updates a live project's title and/or retention; false when it is deleted. */
+/** Updates a live project's title, retention and/or recording length limit; false when it is deleted. */
 export async function updateProjectRow(
   db: Db,
   projectId: string,
-  patch: { title?: string; retentionDays?: number | null },
+  patch: { title?: string; retentionDays?: number | null; maxRecordingSeconds?: number | null },
   now: number,
 ): Promise<boolean> {
   const result = await db
@@ -51,6 +51,9 @@ export async function updateProjectRow(
       updated_at: now,
       ...(patch.title !== undefined ? { title: patch.title } : {}),
       ...(patch.retentionDays !== undefined ? { retention_days: patch.retentionDays } : {}),
+      ...(patch.maxRecordingSeconds !== undefined
+        ? { max_recording_seconds: patch.maxRecordingSeconds }
+        : {}),
     })
     .where('id', '=', projectId)
     .where('deleted_at', 'is', null)

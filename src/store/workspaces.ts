@@ -23,6 +23,7 @@ export function toProject(row: ProjectsTable): Project {
     title: row.title,
     isDefault: row.is_default === 1,
     retentionDays: row.retention_days,
+    maxRecordingSeconds: row.max_recording_seconds ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     deletedAt: row.deleted_at,

@@ -334,6 +334,140 @@ describe('Projects', () => {
   });
 });
 
+describe('Projects: recording length limit', () => {
+  /** The text of a project's "Recording limit" cell in the projects table. */
+  function limitCell(html: string, title: string): string | undefined {
+    const row = html.split('<tr>').find((r) => r.includes(`<td data-label="Title">${title} `));
+    return row?.match(/<td data-label="Recording limit">([^<]*)<\/td>/)?.[1];
+  }
+  async function limitOf(id: string): Promise<number | null | undefined> {
+    const row = await t.store.db
+      .selectFrom('projects')
+      .select('max_recording_seconds')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    return row.max_recording_seconds;
+  }
+
+  it('an admin sets it on create and edit, sees it in the table; a bad value shows an error and changes nothing', async () => {
+    const team = await teamWorkspace(t.deps);
+    const ws = team.workspace.id;
+    const admin = await signedIn(team.admin.email);
+    let view = await page(admin, `/w/${ws}/settings/projects`);
+    expect(limitCell(view.html, 'Default')).toBe('default (3 min)');
+    expect(view.html).toContain('Longest recording in seconds (empty: 180)');
+    expect(view.html).toContain(`name="max_recording_seconds"`);
+
+    const count = async () =>
+      (await t.store.db.selectFrom('projects').select('id').where('workspace_id', '=', ws).execute()).length;
+    for (const bad of ['0', '3601', '1.5', 'abc']) {
+      const res = await admin.post(`/w/${ws}/settings/projects`, {
+        csrf: view.csrf,
+        title: 'Short clips',
+        retention_days: '7',
+        max_recording_seconds: bad,
+      });
+      expect(res.status).toBe(400);
+      const html = await res.text();
+      // The message names the field, right after the field's input; the draft is kept.
+      expect(html).toMatch(
+        /id="new-project-max-seconds"[^>]*>\s*<p class="error" role="alert">MaxRecordingSeconds must /,
+      );
+      expect(html).toMatch(/id="new-project-title"[^>]*value="Short clips"/);
+      expect(html).toMatch(/id="new-project-retention"[^>]*value="7"/);
+      expect(html).toContain(`value="${bad}"`);
+    }
+    expect(await count()).toBe(1);
+
+    const created = await admin.post(`/w/${ws}/settings/projects`, {
+      csrf: view.csrf,
+      title: 'Short clips',
+      retention_days: '',
+      max_recording_seconds: '300',
+    });
+    expect(created.status).toBe(303);
+    view = await page(admin, created.headers.get('location')!);
+    expect(view.html).toContain('Project created');
+    expect(limitCell(view.html, 'Short clips')).toBe('5 min');
+    expect(limitCell(view.html, 'Default')).toBe('default (3 min)');
+    const row = await t.store.db
+      .selectFrom('projects')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('title', '=', 'Short clips')
+      .executeTakeFirstOrThrow();
+    expect(await limitOf(row.id)).toBe(300);
+    // The edit form starts from the saved value.
+    expect(view.html).toMatch(new RegExp(`id="max-seconds-${row.id}"[^>]*value="300"`));
+
+    const edited = await admin.post(`/w/${ws}/settings/projects/${row.id}`, {
+      csrf: view.csrf,
+      title: 'Short clips',
+      retention_days: '',
+      max_recording_seconds: '90',
+    });
+    expect(edited.status).toBe(303);
+    view = await page(admin, edited.headers.get('location')!);
+    expect(view.html).toContain('Project saved');
+    expect(limitCell(view.html, 'Short clips')).toBe('1 min 30 s');
+    expect(await limitOf(row.id)).toBe(90);
+
+    const refused = await admin.post(`/w/${ws}/settings/projects/${row.id}`, {
+      csrf: view.csrf,
+      title: 'Renamed meanwhile',
+      retention_days: '',
+      max_recording_seconds: '3601',
+    });
+    expect(refused.status).toBe(400);
+    const html = await refused.text();
+    expect(html).toMatch(
+      new RegExp(
+        `id="max-seconds-${row.id}"[^>]*>\\s*<p class="error" role="alert">MaxRecordingSeconds must `,
+      ),
+    );
+    // The refused edit stays open with what was typed; nothing changed.
+    expect(html).toMatch(new RegExp(`id="max-seconds-${row.id}"[^>]*value="3601"`));
+    expect(html).toMatch(new RegExp(`id="title-${row.id}"[^>]*value="Renamed meanwhile"`));
+    expect(html).toContain('<details class="menu" open="">');
+    expect(limitCell(html, 'Short clips')).toBe('1 min 30 s');
+    expect(await limitOf(row.id)).toBe(90);
+    const title = await t.store.db
+      .selectFrom('projects')
+      .select('title')
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    expect(title.title).toBe('Short clips');
+
+    const cleared = await admin.post(`/w/${ws}/settings/projects/${row.id}`, {
+      csrf: view.csrf,
+      title: 'Short clips',
+      retention_days: '',
+      max_recording_seconds: '',
+    });
+    expect(cleared.status).toBe(303);
+    view = await page(admin, cleared.headers.get('location')!);
+    expect(limitCell(view.html, 'Short clips')).toBe('default (3 min)');
+    expect(await limitOf(row.id)).toBeNull();
+  });
+
+  it('a member sees the limit but no field to change it, and a forged POST changes nothing', async () => {
+    const team = await teamWorkspace(t.deps);
+    const ws = team.workspace.id;
+    const member = await signedIn(team.member.email);
+    const view = await page(member, `/w/${ws}/settings/projects`);
+    expect(limitCell(view.html, 'Default')).toBe('default (3 min)');
+    expect(view.html).not.toContain('name="max_recording_seconds"');
+    const forged = await member.post(`/w/${ws}/settings/projects/${team.defaultProject.id}`, {
+      csrf: view.csrf,
+      title: 'Default',
+      retention_days: '',
+      max_recording_seconds: '10',
+    });
+    expect(forged.status).toBe(403);
+    expect(await limitOf(team.defaultProject.id)).toBeNull();
+  });
+});
+
 describe('Domains', () => {
   it('shows the meta tag and file URL with the token, verifies through the service, and deletes', async () => {
     const team = await teamWorkspace(t.deps);

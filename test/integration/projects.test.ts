@@ -76,6 +76,7 @@ describe(`projects over HTTP [${testDialect}]`, () => {
         title: 'Default',
         isDefault: true,
         retentionDays: null,
+        maxRecordingSeconds: null,
         createdAt: new Date(team.defaultProject.createdAt).toISOString(),
         updatedAt: new Date(team.defaultProject.updatedAt).toISOString(),
       });
@@ -175,6 +176,80 @@ describe(`projects over HTTP [${testDialect}]`, () => {
     await expect(updateProject(t.deps, a, other.defaultProject.id, { title: 'x' })).rejects.toMatchObject({
       code: 'PROJECT_NOT_FOUND',
     });
+  });
+
+  it('validates maxRecordingSeconds (null or a whole 1–3600), naming the field, on create and update', async () => {
+    const a = await access(team.admin);
+    for (const maxRecordingSeconds of [0, 3601, 1.5, -1, Number.NaN, '60' as unknown as number]) {
+      await expect(createProject(t.deps, a, { title: 'Limited', maxRecordingSeconds })).rejects.toMatchObject(
+        {
+          status: 400,
+          code: 'VALIDATION_FAILED',
+          field: 'maxRecordingSeconds',
+          message: expect.stringContaining('maxRecordingSeconds'),
+        },
+      );
+      await expect(updateProject(t.deps, a, created[3]!.id, { maxRecordingSeconds })).rejects.toMatchObject({
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        field: 'maxRecordingSeconds',
+      });
+    }
+    // A refused update changed nothing.
+    const untouched = (await (await get(`${base()}/${created[3]!.id}`, team.member)).json()).data;
+    expect(untouched.maxRecordingSeconds).toBeNull();
+
+    for (const maxRecordingSeconds of [null, 1, 3600]) {
+      const project = await createProject(t.deps, a, {
+        title: `Limit ${maxRecordingSeconds}`,
+        maxRecordingSeconds,
+      });
+      expect(project.maxRecordingSeconds).toBe(maxRecordingSeconds);
+      const wire = (await (await get(`${base()}/${project.id}`, team.member)).json()).data;
+      expect(wire.maxRecordingSeconds).toBe(maxRecordingSeconds);
+    }
+    // Left out on create: the default (null).
+    expect((await createProject(t.deps, a, { title: 'No limit given' })).maxRecordingSeconds).toBeNull();
+  });
+
+  it('REST shows maxRecordingSeconds after an update; other updates leave it alone; members may not set it', async () => {
+    const a = await access(team.owner);
+    const id = created[3]!.id;
+    for (const value of [1, 3600, 90]) {
+      const updated = await updateProject(t.deps, a, id, { maxRecordingSeconds: value });
+      expect(updated.maxRecordingSeconds).toBe(value);
+      expect((await (await get(`${base()}/${id}`, team.member)).json()).data.maxRecordingSeconds).toBe(value);
+    }
+    await updateProject(t.deps, a, id, { title: 'Still 90 s', retentionDays: 5 });
+    const listed = (await (await get(`${base()}?per_page=10`, team.member)).json()).data.projects.find(
+      (p: { projectId: string }) => p.projectId === id,
+    );
+    expect(listed).toMatchObject({ title: 'Still 90 s', retentionDays: 5, maxRecordingSeconds: 90 });
+
+    await expect(
+      updateProject(t.deps, await access(team.member), id, { maxRecordingSeconds: 60 }),
+    ).rejects.toMatchObject({
+      status: 403,
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('admin or owner'),
+    });
+    await updateProject(t.deps, a, id, { maxRecordingSeconds: null });
+    expect((await (await get(`${base()}/${id}`, team.member)).json()).data.maxRecordingSeconds).toBeNull();
+  });
+
+  it('publishes maxRecordingSeconds (nullable integer, described) in the OpenAPI Project schema; no write routes', async () => {
+    const doc = await (await t.request('/api/v1/openapi.json')).json();
+    const prop = doc.components.schemas.Project.properties.maxRecordingSeconds;
+    expect(prop.description).toBe('Longest new recording in seconds; null: 180');
+    expect(JSON.stringify(prop)).toContain('integer');
+    expect(JSON.stringify(prop)).toContain('null');
+    expect(doc.components.schemas.Project.required).toContain('maxRecordingSeconds');
+    for (const path of [
+      '/public/workspace/{workspaceId}/projects',
+      '/public/workspace/{workspaceId}/projects/{projectId}',
+    ]) {
+      expect(Object.keys(doc.paths[path])).toEqual(['get']);
+    }
   });
 
   it('the default project cannot be deleted (403 FORBIDDEN saying so)', async () => {

@@ -24,6 +24,11 @@ export const ProjectSchema = z
       .int()
       .nullable()
       .openapi({ description: 'Days after which new recordings expire' }),
+    maxRecordingSeconds: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Longest new recording in seconds; null: 180' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -36,6 +41,7 @@ export function projectToWire(project: Project): z.infer<typeof ProjectSchema> {
     title: project.title,
     isDefault: project.isDefault,
     retentionDays: project.retentionDays,
+    maxRecordingSeconds: project.maxRecordingSeconds,
     createdAt: toIso(project.createdAt),
     updatedAt: toIso(project.updatedAt),
   };

@@ -1,10 +1,19 @@
 import { type Context, Hono } from 'hono';
 import { VERIFICATION_FILE_PATH, VERIFICATION_META_NAME } from '../../domain/domain-verification.ts';
+import { ApiError } from '../../domain/errors.ts';
 import { can } from '../../domain/permissions.ts';
 import type { Domain, Project } from '../../domain/types.ts';
 import type { Deps } from '../../services/deps.ts';
 import { addDomain, deleteDomain, listDomains, verifyDomain } from '../../services/domains.ts';
-import { createProject, deleteProject, listProjects, updateProject } from '../../services/projects.ts';
+import {
+  createProject,
+  DEFAULT_MAX_RECORDING_SECONDS,
+  deleteProject,
+  listProjects,
+  MAX_RECORDING_SECONDS_LIMIT,
+  MAX_RETENTION_DAYS,
+  updateProject,
+} from '../../services/projects.ts';
 import { deleteWorkspace, renameWorkspace } from '../../services/workspace-admin.ts';
 import { createAuditRoutes } from './audit.tsx';
 import { dashboardErrorHandler } from './context.ts';
@@ -112,23 +121,62 @@ function GeneralBody(props: {
   );
 }
 
+/** What a person typed in a project form, shown again when the form is refused. */
+interface ProjectDraft {
+  title: string;
+  retention: string;
+  maxSeconds: string;
+}
+
+/** 180 → "3 min", 45 → "45 s", 90 → "1 min 30 s". */
+function formatSeconds(seconds: number): string {
+  const min = Math.floor(seconds / 60);
+  const sec = seconds % 60;
+  if (min === 0) return `${sec} s`;
+  return sec === 0 ? `${min} min` : `${min} min ${sec} s`;
+}
+
+function recordingLimitText(seconds: number | null): string {
+  return seconds === null
+    ? `default (${formatSeconds(DEFAULT_MAX_RECORDING_SECONDS)})`
+    : formatSeconds(seconds);
+}
+
 function ProjectsBody(props: {
   frame: SettingsFrame;
   projects: Project[];
   error?: string | undefined;
+  /** Which form the error belongs to: 'new' or a project id. */
   errorFor?: string | undefined;
-  draft?: { title: string; retention: string } | undefined;
+  /** The field the error names, so it is shown beside that field. */
+  errorField?: string | undefined;
+  /** The refused form's values (for the form named by errorFor). */
+  draft?: ProjectDraft | undefined;
 }) {
   const { ctx, ws } = props.frame;
   const manage = can(ws.access.member.role, 'project.manage');
   const base = settingsPath(ws.current.id, 'projects');
+  // The error of one form, placed beside the field it names; an error naming no field we render
+  // goes after the last field.
+  const errorAt = (form: string, field: 'title' | 'retentionDays' | 'maxRecordingSeconds') => {
+    if (props.errorFor !== form) return null;
+    const known = ['title', 'retentionDays', 'maxRecordingSeconds'].includes(props.errorField ?? '');
+    if (props.errorField === field || (!known && field === 'maxRecordingSeconds'))
+      return <FormError error={props.error} />;
+    return null;
+  };
+  const invalid = (form: string, field: string) =>
+    props.errorFor === form && props.errorField === field ? 'true' : undefined;
+  const draftFor = (form: string) => (props.errorFor === form ? props.draft : undefined);
+  const newDraft = draftFor('new');
   return (
     <>
       <section class="card" aria-labelledby="projects-heading">
         <h2 id="projects-heading">Projects</h2>
         <p class="muted">
           Projects group recording links. A project's retention sets when its new recordings expire; leave it
-          empty to keep them.
+          empty to keep them. Its recording limit caps the length of new recordings; leave it empty for the
+          default ({formatSeconds(DEFAULT_MAX_RECORDING_SECONDS)}).
         </p>
         <div class="table-wrap">
           <table class="list">
@@ -136,6 +184,7 @@ function ProjectsBody(props: {
               <tr>
                 <th scope="col">Title</th>
                 <th scope="col">Retention</th>
+                <th scope="col">Recording limit</th>
                 <th scope="col">Created</th>
                 {manage ? <th scope="col">Actions</th> : null}
               </tr>
@@ -149,12 +198,13 @@ function ProjectsBody(props: {
                   <td data-label="Retention">
                     {project.retentionDays === null ? 'Keep' : `${project.retentionDays} days`}
                   </td>
+                  <td data-label="Recording limit">{recordingLimitText(project.maxRecordingSeconds)}</td>
                   <td data-label="Created">
                     <Time ms={project.createdAt} dateOnly />
                   </td>
                   {manage ? (
                     <td>
-                      <details class="menu">
+                      <details class="menu" open={props.errorFor === project.id}>
                         <summary>
                           Edit<span class="sr-only"> {project.title}</span>
                         </summary>
@@ -168,18 +218,42 @@ function ProjectsBody(props: {
                               name="title"
                               required
                               maxlength={100}
-                              value={project.title}
+                              value={draftFor(project.id)?.title ?? project.title}
+                              aria-invalid={invalid(project.id, 'title')}
                             />
+                            {errorAt(project.id, 'title')}
                             <label for={`retention-${project.id}`}>Retention in days (empty: keep)</label>
                             <input
                               id={`retention-${project.id}`}
                               type="number"
                               name="retention_days"
                               min={1}
-                              max={3650}
-                              value={project.retentionDays === null ? '' : String(project.retentionDays)}
+                              max={MAX_RETENTION_DAYS}
+                              value={
+                                draftFor(project.id)?.retention ??
+                                (project.retentionDays === null ? '' : String(project.retentionDays))
+                              }
+                              aria-invalid={invalid(project.id, 'retentionDays')}
                             />
-                            {props.errorFor === project.id ? <FormError error={props.error} /> : null}
+                            {errorAt(project.id, 'retentionDays')}
+                            <label for={`max-seconds-${project.id}`}>
+                              Longest recording in seconds (empty: {DEFAULT_MAX_RECORDING_SECONDS})
+                            </label>
+                            <input
+                              id={`max-seconds-${project.id}`}
+                              type="number"
+                              name="max_recording_seconds"
+                              min={1}
+                              max={MAX_RECORDING_SECONDS_LIMIT}
+                              value={
+                                draftFor(project.id)?.maxSeconds ??
+                                (project.maxRecordingSeconds === null
+                                  ? ''
+                                  : String(project.maxRecordingSeconds))
+                              }
+                              aria-invalid={invalid(project.id, 'maxRecordingSeconds')}
+                            />
+                            {errorAt(project.id, 'maxRecordingSeconds')}
                             <button type="submit">Save</button>
                           </form>
                           {project.isDefault ? (
@@ -214,18 +288,34 @@ function ProjectsBody(props: {
               name="title"
               required
               maxlength={100}
-              value={props.draft?.title ?? ''}
+              value={newDraft?.title ?? ''}
+              aria-invalid={invalid('new', 'title')}
             />
+            {errorAt('new', 'title')}
             <label for="new-project-retention">Retention in days (empty: keep recordings)</label>
             <input
               id="new-project-retention"
               type="number"
               name="retention_days"
               min={1}
-              max={3650}
-              value={props.draft?.retention ?? ''}
+              max={MAX_RETENTION_DAYS}
+              value={newDraft?.retention ?? ''}
+              aria-invalid={invalid('new', 'retentionDays')}
             />
-            {props.errorFor === 'new' ? <FormError error={props.error} /> : null}
+            {errorAt('new', 'retentionDays')}
+            <label for="new-project-max-seconds">
+              Longest recording in seconds (empty: {DEFAULT_MAX_RECORDING_SECONDS})
+            </label>
+            <input
+              id="new-project-max-seconds"
+              type="number"
+              name="max_recording_seconds"
+              min={1}
+              max={MAX_RECORDING_SECONDS_LIMIT}
+              value={newDraft?.maxSeconds ?? ''}
+              aria-invalid={invalid('new', 'maxRecordingSeconds')}
+            />
+            {errorAt('new', 'maxRecordingSeconds')}
             <button type="submit">Create project</button>
           </form>
         </section>
@@ -362,7 +452,26 @@ function DomainsBody(props: {
   );
 }
 
-function retentionInput(text: string): number | null | string {
+/** attempt(), also keeping the field a refusal names, so the page can show the message beside it. */
+async function attemptNamingField<T>(action: () => Promise<T>) {
+  let field: string | undefined;
+  const result = await attempt(async () => {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof ApiError) field = error.field;
+      throw error;
+    }
+  });
+  return result.ok ? result : { ...result, field };
+}
+
+function fieldOf(result: { field?: string | undefined }): { errorField?: string } {
+  return result.field === undefined ? {} : { errorField: result.field };
+}
+
+/** A number field as typed: empty → null, a number → that number. */
+function numberInput(text: string): number | null | string {
   const trimmed = text.trim();
   if (trimmed === '') return null;
   const n = Number(trimmed);
@@ -431,7 +540,7 @@ export function createSettingsRoutes(deps: Deps): Hono {
   const projects = async (
     c: Context,
     frame: SettingsFrame,
-    extra: { error?: string; errorFor?: string; draft?: { title: string; retention: string } } = {},
+    extra: { error?: string; errorFor?: string; errorField?: string; draft?: ProjectDraft } = {},
     status: 200 | 400 | 403 | 409 | 422 = 200,
   ) => {
     const list = await listProjects(deps, frame.ws.access, { page: 1, perPage: 100 });
@@ -444,24 +553,33 @@ export function createSettingsRoutes(deps: Deps): Hono {
     );
   };
 
+  /** The project form's fields as typed, and as the service takes them. */
+  const projectForm = (field: (name: string, max?: number) => string) => {
+    const draft: ProjectDraft = {
+      title: field('title', 200),
+      retention: field('retention_days', 20),
+      maxSeconds: field('max_recording_seconds', 20),
+    };
+    // Not-a-number text is handed on as-is (the casts) so the service's validation names the field.
+    const input = {
+      title: draft.title,
+      retentionDays: numberInput(draft.retention) as number | null,
+      maxRecordingSeconds: numberInput(draft.maxSeconds) as number | null,
+    };
+    return { draft, input };
+  };
+
   app.get('/w/:ws/settings/projects', ...chains.page, async (c) => projects(c, await loadSettings(c, deps)));
 
   app.post('/w/:ws/settings/projects', ...chains.form, async (c) => {
     const frame = await loadSettings(c, deps);
-    const field = await formFields(c);
-    const title = field('title', 200);
-    const retention = field('retention_days', 20);
-    const result = await attempt(() =>
-      createProject(deps, frame.ws.access, {
-        title,
-        retentionDays: retentionInput(retention) as number | null,
-      }),
-    );
+    const { draft, input } = projectForm(await formFields(c));
+    const result = await attemptNamingField(() => createProject(deps, frame.ws.access, input));
     if (!result.ok)
       return projects(
         c,
         frame,
-        { error: result.error, errorFor: 'new', draft: { title, retention } },
+        { error: result.error, errorFor: 'new', ...fieldOf(result), draft },
         result.status,
       );
     return redirectWithFlash(c, settingsPath(frame.ws.current.id, 'projects'), 'created');
@@ -469,15 +587,16 @@ export function createSettingsRoutes(deps: Deps): Hono {
 
   app.post('/w/:ws/settings/projects/:id', ...chains.form, async (c) => {
     const frame = await loadSettings(c, deps);
-    const field = await formFields(c);
+    const { draft, input } = projectForm(await formFields(c));
     const id = c.req.param('id');
-    const result = await attempt(() =>
-      updateProject(deps, frame.ws.access, id, {
-        title: field('title', 200),
-        retentionDays: retentionInput(field('retention_days', 20)) as number | null,
-      }),
-    );
-    if (!result.ok) return projects(c, frame, { error: result.error, errorFor: id }, result.status);
+    const result = await attemptNamingField(() => updateProject(deps, frame.ws.access, id, input));
+    if (!result.ok)
+      return projects(
+        c,
+        frame,
+        { error: result.error, errorFor: id, ...fieldOf(result), draft },
+        result.status,
+      );
     return redirectWithFlash(c, settingsPath(frame.ws.current.id, 'projects'), 'updated');
   });
 

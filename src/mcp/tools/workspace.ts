@@ -52,6 +52,11 @@ export function registerWorkspaceTools(server: McpServer, deps: Deps): void {
           title: z.string(),
           isDefault: z.boolean(),
           retentionDays: z.number().int().nullable().describe('Days after which new recordings expire'),
+          maxRecordingSeconds: z
+            .number()
+            .int()
+            .nullable()
+            .describe('Longest new recording in seconds; null: the default, 180'),
           createdAt: z.string(),
         }),
       ),
@@ -66,12 +71,13 @@ export function registerWorkspaceTools(server: McpServer, deps: Deps): void {
         title: p.title,
         isDefault: p.isDefault,
         retentionDays: p.retentionDays,
+        maxRecordingSeconds: p.maxRecordingSeconds,
         createdAt: iso(p.createdAt),
       }));
       const p = pagination(page);
       const lines = projects.map(
         (x) =>
-          `- ${x.projectId} "${x.title}"${x.isDefault ? ' (default)' : ''}${x.retentionDays === null ? '' : `, recordings expire after ${x.retentionDays} days`}`,
+          `- ${x.projectId} "${x.title}"${x.isDefault ? ' (default)' : ''}${x.retentionDays === null ? '' : `, recordings expire after ${x.retentionDays} days`}${x.maxRecordingSeconds === null ? '' : `, recordings up to ${x.maxRecordingSeconds} s`}`,
       );
       return {
         structured: { projects, pagination: p },
