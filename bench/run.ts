@@ -29,6 +29,7 @@ import {
   seedUser,
   seedWorkspace,
 } from './seed.ts';
+import { benchUploads, printUploads, UPLOAD_KEYS, type UploadResults, uploadChecks } from './upload.ts';
 
 // `npm run bench`: the server as a child process on loopback, seeded directly in its database,
 // measured against a bare node:http server in the same run. See bench/README.md.
@@ -74,6 +75,7 @@ interface Section {
   database: string;
   rows: Row[];
   checks: Check[];
+  uploads?: UploadResults;
 }
 
 const log = (line: string) => console.log(line);
@@ -358,7 +360,20 @@ async function benchDatabase(kind: 'sqlite' | 'postgres'): Promise<Section> {
       ),
     );
 
-    // (h) list_recordings in a second workspace of BIG recordings. The server is stopped while
+    // (h) the recorder's resumable upload (bench/upload.ts), on the seeded reusable link
+    if (UPLOAD_KEYS.some(selected)) {
+      section.uploads = await benchUploads({
+        base,
+        pid: server.pid,
+        linkId: small.linkId,
+        dataDir,
+        selected,
+        progress: progressLine,
+        log,
+      });
+    }
+
+    // (i) list_recordings in a second workspace of BIG recordings. The server is stopped while
     // they are written (a writer racing the server's own writes on SQLite would just wait on
     // locks) and started again on the same database; the token stays valid across the restart.
     if (selected('list_recordings_big')) {
@@ -387,7 +402,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres'): Promise<Section> {
         },
       );
     }
-    section.checks = checks(section.rows, server.pid);
+    section.checks = checks(section.rows, server.pid, section.uploads);
   } finally {
     await baseline?.stop();
     await server?.stop();
@@ -405,7 +420,7 @@ function short(n: number): string {
   return n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n);
 }
 
-function checks(rows: Row[], serverPid: number): Check[] {
+function checks(rows: Row[], serverPid: number, uploads?: UploadResults): Check[] {
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const baseline = byKey.get('baseline')?.m;
   const out: Check[] = [];
@@ -436,6 +451,7 @@ function checks(rows: Row[], serverPid: number): Check[] {
     pass: peak > 0 && peak <= RSS_LIMIT,
     detail: `peak ${(peak / MB).toFixed(0)} MB (now ${(rssBytes(serverPid) / MB).toFixed(0)} MB)`,
   });
+  out.push(...uploadChecks(uploads));
   return out;
 }
 
@@ -465,6 +481,7 @@ function printSection(section: Section) {
   log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const line of lines) log(fmt(line));
   for (const row of section.rows) if (row.note && !row.m) log(`  ${row.label}: ${row.note}`);
+  printUploads(section.uploads, log);
   log('');
   for (const check of section.checks)
     log(`  ${check.pass ? 'PASS' : 'MISS'}  ${check.name}: ${check.detail}`);

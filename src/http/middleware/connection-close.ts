@@ -13,6 +13,8 @@ export function closeConnectionAfterUnreadBody(): MiddlewareHandler {
     // Only a real Node request knows whether its body was read (in-process tests have none).
     const incoming = (c.env as { incoming?: Partial<IncomingMessage> } | undefined)?.incoming;
     if (incoming?.readableEnded !== false) return;
+    // A handler that wrote the Node response itself (tus uploads) returns a shared marker.
+    if (c.res.headers.has('x-hono-already-sent')) return;
     const length = c.req.header('content-length');
     const hasBody = length !== undefined ? length !== '0' : c.req.header('transfer-encoding') !== undefined;
     if (hasBody) c.res.headers.set('Connection', 'close');
