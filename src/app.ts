@@ -21,6 +21,7 @@ import { createTokenRoutes } from './http/oauth/token.ts';
 import { createAuthPages } from './http/pages/auth-pages.tsx';
 import { createHomePage } from './http/pages/home.tsx';
 import { createRecorderApi, documentRecorderApi, RECORDER_API_PATH } from './http/recorder/api.ts';
+import { createSdkRoutes } from './http/sdk/route.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
 import { createMcpRoutes, type McpRouteOptions, type McpRoutes } from './mcp/route.ts';
@@ -127,6 +128,8 @@ export function buildApp(options: AppOptions): BuiltApp {
     app.onError((error, c) => renderApiError(error, c, deps.log));
     return { app, deps, limiter, mcp };
   }
+  // The embed script customers' sites load (public, cacheable, any origin).
+  app.route('/', createSdkRoutes());
   // The recorder's public upload API first: its paths sit below /api/v1 but need no API key.
   app.route(RECORDER_API_PATH, createRecorderApi(deps, limiter));
   const rest = createRestApi(deps, limiter);

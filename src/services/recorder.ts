@@ -376,17 +376,20 @@ export async function attachLog(
   const contentType = kind === 'console-log' ? 'application/x-ndjson' : 'application/json';
   const file = await writeResourceFile(deps.config.dataDir, recordingId, kind, contentType, stored);
   const now = deps.clock.now();
-  await upsertResource(deps.db, {
-    recording_id: recordingId,
-    kind,
-    storage_path: file.storagePath,
-    content_type: contentType,
-    size: file.size,
-    duration_ms: null,
-    dropped_entries: result.invalidLines.length,
-    created_at: now,
+  // One commit (one fsync on SQLite) for the row and the recording's activity time.
+  await deps.db.transaction().execute(async (trx) => {
+    await upsertResource(trx, {
+      recording_id: recordingId,
+      kind,
+      storage_path: file.storagePath,
+      content_type: contentType,
+      size: file.size,
+      duration_ms: null,
+      dropped_entries: result.invalidLines.length,
+      created_at: now,
+    });
+    await updatePendingRecording(trx, recordingId, { updated_at: now });
   });
-  await updatePendingRecording(deps.db, recordingId, { updated_at: now });
   return {
     kind,
     accepted: result.entries.length,
@@ -446,17 +449,20 @@ export async function attachThumbnail(
   }
   const file = await writeResourceFile(deps.config.dataDir, recordingId, 'thumbnail', type, bytes);
   const now = deps.clock.now();
-  await upsertResource(deps.db, {
-    recording_id: recordingId,
-    kind: 'thumbnail',
-    storage_path: file.storagePath,
-    content_type: type,
-    size: file.size,
-    duration_ms: null,
-    dropped_entries: 0,
-    created_at: now,
+  // One commit (one fsync on SQLite) for the row and the recording's activity time.
+  await deps.db.transaction().execute(async (trx) => {
+    await upsertResource(trx, {
+      recording_id: recordingId,
+      kind: 'thumbnail',
+      storage_path: file.storagePath,
+      content_type: type,
+      size: file.size,
+      duration_ms: null,
+      dropped_entries: 0,
+      created_at: now,
+    });
+    await updatePendingRecording(trx, recordingId, { updated_at: now });
   });
-  await updatePendingRecording(deps.db, recordingId, { updated_at: now });
   return { kind: 'thumbnail', size: file.size, type };
 }
 
@@ -511,17 +517,20 @@ export async function acceptVideoUpload(
     await dirHandle.close();
   }
   const now = deps.clock.now();
-  await upsertResource(deps.db, {
-    recording_id: recordingId,
-    kind: 'video',
-    storage_path: relative,
-    content_type: type,
-    size,
-    duration_ms: target.durationMs,
-    dropped_entries: 0,
-    created_at: now,
+  // One commit (one fsync on SQLite) for the row and the recording's activity time.
+  await deps.db.transaction().execute(async (trx) => {
+    await upsertResource(trx, {
+      recording_id: recordingId,
+      kind: 'video',
+      storage_path: relative,
+      content_type: type,
+      size,
+      duration_ms: target.durationMs,
+      dropped_entries: 0,
+      created_at: now,
+    });
+    await updatePendingRecording(trx, recordingId, { updated_at: now });
   });
-  await updatePendingRecording(deps.db, recordingId, { updated_at: now });
   return { type, size };
 }
 
