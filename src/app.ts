@@ -21,6 +21,7 @@ import { createTokenRoutes } from './http/oauth/token.ts';
 import { createAuthPages } from './http/pages/auth-pages.tsx';
 import { createHomePage } from './http/pages/home.tsx';
 import { createRecorderApi, documentRecorderApi, RECORDER_API_PATH } from './http/recorder/api.ts';
+import { createRecorderPage } from './http/recorder/page.tsx';
 import { createSdkRoutes } from './http/sdk/route.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
@@ -132,6 +133,8 @@ export function buildApp(options: AppOptions): BuiltApp {
   app.route('/', createSdkRoutes());
   // The recorder's public upload API first: its paths sit below /api/v1 but need no API key.
   app.route(RECORDER_API_PATH, createRecorderApi(deps, limiter));
+  // The public recorder page behind every link (PUBLIC_URL/r/{linkId}) and its script.
+  app.route('/', createRecorderPage(deps));
   const rest = createRestApi(deps, limiter);
   documentRecorderApi(rest.api.openAPIRegistry);
   app.route('/api/v1', rest.api);
