@@ -195,7 +195,9 @@ export function createRecorderApi(deps: Deps, limiter: RateLimiter): Hono {
   // going through a web ReadableStream first (measured in `npm run bench`, upload_20mb).
   const tusHandler = async (c: Context) => {
     const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
-    if (env?.incoming && env.outgoing) {
+    // HEAD is answered by Hono through its GET route, re-wrapping the response, so it must stay a
+    // web Response (it has no body to stream anyway).
+    if (env?.incoming && env.outgoing && c.req.method !== 'HEAD') {
       await tus.handle(env.incoming, env.outgoing);
       // The shared marker (never modified): the response has been written already.
       return RESPONSE_ALREADY_SENT;
