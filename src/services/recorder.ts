@@ -286,6 +286,7 @@ export async function authorizeUpload(
   if (link.projectDeletedAt !== null || link.workspaceDeletedAt !== null) {
     throw new ApiError(410, 'LINK_PROJECT_DELETED', "This recording link's project has been deleted");
   }
+  if (stateOf(link) === 'domain_unverified') throw refusalFor(link, 'domain_unverified');
   if (target.status !== 'pending') {
     throw new ApiError(
       409,

@@ -27,7 +27,10 @@ describe(`recorder upload API refuses bad input [${testDialect}]`, () => {
     const link = await recorderLink(deps, { reusable: true });
     const other = await recorderLink(deps, { reusable: true });
     const startOn = async (linkId: string) => {
-      const res = await fetch(`${base}/links/${linkId}/recordings`, jsonInit('POST', startBody(DEMO_VIDEO.length)));
+      const res = await fetch(
+        `${base}/links/${linkId}/recordings`,
+        jsonInit('POST', startBody(DEMO_VIDEO.length)),
+      );
       expect(res.status).toBe(201);
       return ((await res.json()) as { data: { recordingId: string; uploadToken: string } }).data;
     };
@@ -38,9 +41,18 @@ describe(`recorder upload API refuses bad input [${testDialect}]`, () => {
 
     const deletedLink = await recorderLink(deps, { reusable: true });
     const deletedStarted = await startOn(deletedLink.linkId);
-    await deps.db.updateTable('links').set({ deleted_at: Date.now() }).where('id', '=', deletedLink.linkId).execute();
+    await deps.db
+      .updateTable('links')
+      .set({ deleted_at: Date.now() })
+      .where('id', '=', deletedLink.linkId)
+      .execute();
     const revoked = await recorderLink(deps, { reusable: true });
-    await deps.db.updateTable('domains').set({ status: 'revoked' }).where('id', '=', revoked.domainId).execute();
+    const revokedStarted = await startOn(revoked.linkId);
+    await deps.db
+      .updateTable('domains')
+      .set({ status: 'revoked' })
+      .where('id', '=', revoked.domainId)
+      .execute();
     const expired = signUploadToken(deps.config.secret, mine.recordingId, Math.floor(Date.now() / 1000) - 10);
     const tusCreate = (headers: Record<string, string>) =>
       fetch(`${base}/uploads`, {
@@ -58,11 +70,36 @@ describe(`recorder upload API refuses bad input [${testDialect}]`, () => {
     const html = Buffer.from('<!doctype html><html><body><script>alert(1)</script></body></html>');
 
     const cases: Array<{ name: string; send: () => Promise<Response>; status: number; code?: RegExp }> = [
-      { name: 'start: unknown link', send: () => start('lnk_nope', startBody(1000)), status: 404, code: /LINK_NOT_FOUND/ },
-      { name: 'start: deleted link', send: () => start(deletedLink.linkId, startBody(1000)), status: 410, code: /LINK_GONE/ },
-      { name: 'start: domain no longer verified', send: () => start(revoked.linkId, startBody(1000)), status: 403, code: /DOMAIN_NOT_VERIFIED/ },
-      { name: 'start: too short', send: () => start(link.linkId, startBody(1000, { durationMs: 400 })), status: 400, code: /durationMs/ },
-      { name: 'start: too long', send: () => start(link.linkId, startBody(1000, { durationMs: 181_000 })), status: 400, code: /durationMs/ },
+      {
+        name: 'start: unknown link',
+        send: () => start('lnk_nope', startBody(1000)),
+        status: 404,
+        code: /LINK_NOT_FOUND/,
+      },
+      {
+        name: 'start: deleted link',
+        send: () => start(deletedLink.linkId, startBody(1000)),
+        status: 410,
+        code: /LINK_GONE/,
+      },
+      {
+        name: 'start: domain no longer verified',
+        send: () => start(revoked.linkId, startBody(1000)),
+        status: 403,
+        code: /DOMAIN_NOT_VERIFIED/,
+      },
+      {
+        name: 'start: too short',
+        send: () => start(link.linkId, startBody(1000, { durationMs: 400 })),
+        status: 400,
+        code: /durationMs/,
+      },
+      {
+        name: 'start: too long',
+        send: () => start(link.linkId, startBody(1000, { durationMs: 181_000 })),
+        status: 400,
+        code: /durationMs/,
+      },
       {
         name: 'start: oversized video',
         send: () => start(link.linkId, startBody(501 * 1024 * 1024)),
@@ -75,7 +112,12 @@ describe(`recorder upload API refuses bad input [${testDialect}]`, () => {
         status: 415,
         code: /video\.type/,
       },
-      { name: 'start: unknown field', send: () => start(link.linkId, { ...startBody(1000), admin: true }), status: 400, code: /admin/ },
+      {
+        name: 'start: unknown field',
+        send: () => start(link.linkId, { ...startBody(1000), admin: true }),
+        status: 400,
+        code: /admin/,
+      },
       {
         name: 'start: body not JSON',
         send: () => fetch(`${base}/links/${link.linkId}/recordings`, { method: 'POST', body: '{nope' }),
@@ -89,8 +131,18 @@ describe(`recorder upload API refuses bad input [${testDialect}]`, () => {
         code: /customMeta/,
       },
       { name: 'tus: no token', send: () => tusCreate({}), status: 401, code: /UPLOAD_TOKEN_REQUIRED/ },
-      { name: 'tus: wrong token', send: () => tusCreate(auth('upt_forged')), status: 401, code: /UPLOAD_TOKEN_INVALID/ },
-      { name: 'tus: expired token', send: () => tusCreate(auth(expired)), status: 401, code: /UPLOAD_TOKEN_EXPIRED/ },
+      {
+        name: 'tus: wrong token',
+        send: () => tusCreate(auth('upt_forged')),
+        status: 401,
+        code: /UPLOAD_TOKEN_INVALID/,
+      },
+      {
+        name: 'tus: expired token',
+        send: () => tusCreate(auth(expired)),
+        status: 401,
+        code: /UPLOAD_TOKEN_EXPIRED/,
+      },
       {
         name: 'tus: token of another recording',
         send: () =>
@@ -117,6 +169,12 @@ describe(`recorder upload API refuses bad input [${testDialect}]`, () => {
         send: () => tusCreate(auth(deletedStarted.uploadToken)),
         status: 410,
         code: /LINK_GONE/,
+      },
+      {
+        name: 'tus: upload after the domain was revoked',
+        send: () => tusCreate(auth(revokedStarted.uploadToken)),
+        status: 403,
+        code: /DOMAIN_NOT_VERIFIED/,
       },
       {
         name: 'thumbnail: a PNG that is really a script',
@@ -174,7 +232,8 @@ describe(`recorder upload API refuses bad input [${testDialect}]`, () => {
       },
       {
         name: 'action: without an Origin',
-        send: () => fetch(`${base}/recordings/${mine.recordingId}/action`, jsonInit('PUT', [], auth(mine.uploadToken))),
+        send: () =>
+          fetch(`${base}/recordings/${mine.recordingId}/action`, jsonInit('PUT', [], auth(mine.uploadToken))),
         status: 403,
         code: /ORIGIN_NOT_ALLOWED/,
       },
@@ -200,13 +259,18 @@ describe(`recorder upload API refuses bad input [${testDialect}]`, () => {
       },
       {
         name: 'finish: before the video',
-        send: () => fetch(`${base}/recordings/${mine.recordingId}/finish`, { method: 'POST', headers: auth(mine.uploadToken) }),
+        send: () =>
+          fetch(`${base}/recordings/${mine.recordingId}/finish`, {
+            method: 'POST',
+            headers: auth(mine.uploadToken),
+          }),
         status: 409,
         code: /VIDEO_INCOMPLETE/,
       },
       {
         name: 'finish: expired token',
-        send: () => fetch(`${base}/recordings/${mine.recordingId}/finish`, { method: 'POST', headers: auth(expired) }),
+        send: () =>
+          fetch(`${base}/recordings/${mine.recordingId}/finish`, { method: 'POST', headers: auth(expired) }),
         status: 401,
         code: /UPLOAD_TOKEN_EXPIRED/,
       },
@@ -231,9 +295,15 @@ describe(`recorder upload API refuses bad input [${testDialect}]`, () => {
       .where('recording_id', '=', mine.recordingId)
       .execute();
     expect(resources).toEqual([]);
-    const status = await deps.db.selectFrom('recordings').select('status').where('id', '=', mine.recordingId).executeTakeFirstOrThrow();
+    const status = await deps.db
+      .selectFrom('recordings')
+      .select('status')
+      .where('id', '=', mine.recordingId)
+      .executeTakeFirstOrThrow();
     expect(status.status).toBe('pending');
     expect(existsSync(join(filesRoot(deps.config.dataDir), mine.recordingId))).toBe(false);
-    expect(readdirSync(uploadsDir(deps.config.dataDir)).filter((f) => f.startsWith(mine.recordingId))).toEqual([]);
+    expect(
+      readdirSync(uploadsDir(deps.config.dataDir)).filter((f) => f.startsWith(mine.recordingId)),
+    ).toEqual([]);
   });
 });
