@@ -146,6 +146,15 @@ describe('the recorder journey (Chromium)', () => {
     ).json()) as { data: { recordings: Array<{ recordingId: string; notes: string | null }> } };
     expect(list.data.recordings.map((r) => r.recordingId)).toEqual([recordingId, older.id]);
 
+    // The site's script attached what it knows: the page the customer was on, masked.
+    const detail = (await (
+      await fetch(`${server.url}/api/v1/public/workspace/${link.workspace.id}/recordings/${recordingId}`, {
+        headers: link.member.headers,
+      })
+    ).json()) as { data: { recording: { systemMeta: Record<string, unknown>; notes: string } } };
+    expect(String(detail.data.recording.systemMeta.url)).toContain(siteOrigin);
+    expect(detail.data.recording.notes).toBe('Pay does nothing');
+
     // MCP: the error with its stack, the failing request with the header redacted, the input without its value.
     const mcp = await mcpClientFor(deps, link.member.user.id);
     try {

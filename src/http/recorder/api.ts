@@ -189,7 +189,13 @@ function bearerOf(req: Request): string | undefined {
 /** The recorder's upload API; mount at RECORDER_API_PATH. */
 export function createRecorderApi(deps: Deps, limiter: RateLimiter): Hono {
   const app = new Hono();
-  const tus = createTusServer(deps);
+  // Made on the first upload: the file store creates its directory when constructed, which an app
+  // that never takes an upload (a CLI command, most tests) has no reason to do.
+  let tusServer: TusServer | undefined;
+  const tus = () => {
+    tusServer ??= createTusServer(deps);
+    return tusServer;
+  };
   // tus sets its own CORS headers (any origin, its protocol headers exposed). On a Node server it
   // gets the raw request and response, so the body streams from the socket to the file without
   // going through a web ReadableStream first (measured in `npm run bench`, upload_20mb).
@@ -198,11 +204,11 @@ export function createRecorderApi(deps: Deps, limiter: RateLimiter): Hono {
     // HEAD is answered by Hono through its GET route, re-wrapping the response, so it must stay a
     // web Response (it has no body to stream anyway).
     if (env?.incoming && env.outgoing && c.req.method !== 'HEAD') {
-      await tus.handle(env.incoming, env.outgoing);
+      await tus().handle(env.incoming, env.outgoing);
       // The shared marker (never modified): the response has been written already.
       return RESPONSE_ALREADY_SENT;
     }
-    return tus.handleWeb(c.req.raw);
+    return tus().handleWeb(c.req.raw);
   };
   app.all('/uploads', tusHandler);
   app.all('/uploads/:id', tusHandler);
