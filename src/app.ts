@@ -28,6 +28,7 @@ import type { Logger } from './lib/logger.ts';
 import { createMcpRoutes, type McpRouteOptions, type McpRoutes } from './mcp/route.ts';
 import type { Deps } from './services/deps.ts';
 import { createDomainVerifier } from './services/domain-verifier.ts';
+import { type FileStore, localFileStore } from './services/file-store.ts';
 import { fetchMetadataDocumentSafely } from './services/oauth/clients.ts';
 import { databaseRateLimiter, memoryRateLimiter, type RateLimiter } from './services/rate-limit.ts';
 import { createKeyManager } from './services/signing-keys.ts';
@@ -49,6 +50,8 @@ export interface AppOptions {
    * against AUTH_ISSUER's JWKS_URL (`userplane serve --only mcp`).
    */
   only?: 'mcp';
+  /** Where recording files live; the local disk under DATA_DIR by default. */
+  files?: FileStore;
   /** Test hooks of the MCP routes (key lookup, polling interval, server). */
   mcp?: Pick<McpRouteOptions, 'getKey' | 'revocationPollMs' | 'server'>;
 }
@@ -78,6 +81,13 @@ export function buildApp(options: AppOptions): BuiltApp {
     verifyDomain: options.verifyDomain ?? ((host, token) => verifier.verify(host, token)),
     fetchMetadataDocument: options.fetchMetadataDocument ?? fetchMetadataDocumentSafely,
     keys: createKeyManager(base),
+    files:
+      options.files ??
+      localFileStore({
+        dataDir: options.config.dataDir,
+        publicUrl: options.config.publicUrl,
+        secret: options.config.secret,
+      }),
   };
   // One process owns an SQLite file, so in-memory counters are exact there; PostgreSQL deployments
   // may run many processes, which must share one count.

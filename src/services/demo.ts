@@ -17,7 +17,6 @@ import {
 } from './demo-content.ts';
 import type { Deps } from './deps.ts';
 import { addDomain } from './domains.ts';
-import { writeStoredFile } from './file-store.ts';
 import { createLink } from './links.ts';
 import { addMemberDirectly } from './members.ts';
 import { createProject } from './projects.ts';
@@ -222,16 +221,12 @@ export async function runDemo(deps: Deps, options: DemoOptions = {}): Promise<De
     );
   }
 
-  await writeStoredFile(
-    deps.config.dataDir,
-    SHARED_VIDEO,
-    await readFile(fileURLToPath(assetUrl('demo-recording.webm'))),
-  );
-  await writeStoredFile(
-    deps.config.dataDir,
-    SHARED_THUMBNAIL,
-    await readFile(fileURLToPath(assetUrl('demo-thumbnail.png'))),
-  );
+  await deps.files.write(SHARED_VIDEO, await readFile(fileURLToPath(assetUrl('demo-recording.webm'))), {
+    contentType: 'video/webm',
+  });
+  await deps.files.write(SHARED_THUMBNAIL, await readFile(fileURLToPath(assetUrl('demo-thumbnail.png'))), {
+    contentType: 'image/png',
+  });
 
   // Single-use links take one recording each (a third of a small demo at most); the rest go to the
   // reusable links at random. Times are drawn over the last 30 days and created oldest first, so

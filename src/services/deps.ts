@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Dialect } from '../store/db.ts';
 import type { Database } from '../store/schema.ts';
+import type { FileStore } from './file-store.ts';
 import type { KeyManager } from './signing-keys.ts';
 
 /** What every service needs; built once in app.ts and passed down. */
@@ -27,4 +28,6 @@ export interface Deps {
   ) => Promise<{ status: number; headers: Record<string, string>; body: Buffer }>;
   /** The access-token signing keys (S21). */
   keys: KeyManager;
+  /** Where recording files live: the local disk or an S3-compatible bucket (issue 9). */
+  files: FileStore;
 }

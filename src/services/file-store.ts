@@ -1,7 +1,40 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResourceKind } from '../domain/recording-resources.ts';
+import { signFilePath } from '../lib/signed-url.ts';
+
+/**
+ * Where recording files live (issue 9): the local disk under DATA_DIR (default) or an S3-compatible
+ * bucket. Paths are relative and app-made: `<recordingId>/<kind>.<ext>`, `demo-assets/…`. Services
+ * go through this interface only, so both backends behave the same to every caller.
+ */
+export interface FileStore {
+  readonly kind: 'fs' | 's3';
+  /** Writes bytes at `relativePath`, atomically (never half a file under the real name) and durably. */
+  write(
+    relativePath: string,
+    data: Buffer | string,
+    options: { contentType: string; durable?: boolean },
+  ): Promise<StoredFile>;
+  /** Takes a finished local file (a completed upload) to `relativePath`; the local file is gone after. */
+  moveIn(relativePath: string, localFile: string, options: { contentType: string }): Promise<StoredFile>;
+  /** The bytes, or undefined when there is no such file. */
+  read(relativePath: string): Promise<Buffer | undefined>;
+  /** The size in bytes, or undefined when there is no such file. */
+  size(relativePath: string): Promise<number | undefined>;
+  /** Removes every file of a recording (nothing happens when there is none). */
+  removeRecording(recordingId: string): Promise<void>;
+  /** Relative paths of the files below a folder (`rec_…`), for checks and maintenance. */
+  list(folder: string): Promise<string[]>;
+  /** A URL a browser can fetch until `expiresAtSec`, served with `contentType` and Range support. */
+  downloadUrl(
+    relativePath: string,
+    options: { contentType: string; expiresAtSec: number },
+  ): string | Promise<string>;
+  /** Throws, naming what to fix, when the store cannot be used (at start and in /readyz). */
+  check(): Promise<void>;
+}
 
 // Resource files live under `<DATA_DIR>/files/<recordingId>/<kind>.<ext>`, the tree the signed
 // `/files/*` route serves. Every path segment we produce stays inside the route's allowed set
@@ -132,4 +165,63 @@ export async function deleteRecordingFiles(dataDir: string, recordingId: string)
   const [segment] = checkedSegments(recordingId);
   if (segment !== recordingId) throw new TypeError(`file-store: not a recording id: ${recordingId}`);
   await rm(path.join(filesRoot(dataDir), segment), { recursive: true, force: true });
+}
+
+/**
+ * The local-disk store: files under `<DATA_DIR>/files`, served by the signed `/files/…` route of
+ * this server (one machine, or instances sharing DATA_DIR on a network file system).
+ */
+export function localFileStore(options: {
+  dataDir: string;
+  publicUrl: string;
+  secret: string | Buffer;
+}): FileStore {
+  const root = filesRoot(options.dataDir);
+  return {
+    kind: 'fs',
+    write: (relativePath, data, opts) =>
+      writeStoredFile(
+        options.dataDir,
+        relativePath,
+        data,
+        opts.durable === undefined ? {} : { durable: opts.durable },
+      ),
+    async moveIn(relativePath, localFile) {
+      const target = path.join(root, ...checkedSegments(relativePath));
+      const dir = path.dirname(target);
+      await mkdir(dir, { recursive: true });
+      // The same file system as DATA_DIR/uploads: a rename, no copy. fsync first, so a file whose
+      // row is committed survives a power loss; then the directory entry.
+      const handle = await open(localFile, 'r');
+      let size: number;
+      try {
+        await handle.sync();
+        size = (await handle.stat()).size;
+      } finally {
+        await handle.close();
+      }
+      await rename(localFile, target);
+      await syncDirectory(dir);
+      return { storagePath: relativePath, size };
+    },
+    read: (relativePath) => readStoredFile(options.dataDir, relativePath),
+    size: (relativePath) => storedFileSize(options.dataDir, relativePath),
+    removeRecording: (recordingId) => deleteRecordingFiles(options.dataDir, recordingId),
+    async list(folder) {
+      const [segment] = checkedSegments(folder);
+      try {
+        return (await readdir(path.join(root, segment!)))
+          .filter((name) => !name.includes('.tmp-'))
+          .map((name) => `${segment}/${name}`);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw error;
+      }
+    },
+    downloadUrl: (relativePath, opts) =>
+      `${options.publicUrl}${signFilePath(options.secret, `/files/${relativePath}`, opts.expiresAtSec)}`,
+    async check() {
+      await mkdir(root, { recursive: true });
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { capActionEntry, capConsoleEntry, capNetworkEntry, maskUrl } from '../domain/captured-data.ts';
 import { sniffImage, sniffVideo } from '../domain/content-sniff.ts';
@@ -33,7 +33,7 @@ import {
 } from '../store/recorder.ts';
 import { insertRecording } from '../store/recordings.ts';
 import type { Deps } from './deps.ts';
-import { deleteRecordingFiles, extensionFor, filesRoot, writeResourceFile } from './file-store.ts';
+import { extensionFor } from './file-store.ts';
 
 // The recorder's use cases: the public page behind a link, and the upload API that the page, the
 // embed script and any integration call (docs/recorder.md). A customer has no account; what they
@@ -375,7 +375,9 @@ export async function attachLog(
     throw validationError(kind, `no valid entry (${where}: ${first.error})`);
   }
   const contentType = kind === 'console-log' ? 'application/x-ndjson' : 'application/json';
-  const file = await writeResourceFile(deps.config.dataDir, recordingId, kind, contentType, stored);
+  const file = await deps.files.write(`${recordingId}/${kind}.${extensionFor(contentType)}`, stored, {
+    contentType,
+  });
   const now = deps.clock.now();
   // One commit (one fsync on SQLite) for the row and the recording's activity time.
   await deps.db.transaction().execute(async (trx) => {
@@ -448,7 +450,9 @@ export async function attachThumbnail(
       'thumbnail',
     );
   }
-  const file = await writeResourceFile(deps.config.dataDir, recordingId, 'thumbnail', type, bytes);
+  const file = await deps.files.write(`${recordingId}/thumbnail.${extensionFor(type)}`, bytes, {
+    contentType: type,
+  });
   const now = deps.clock.now();
   // One commit (one fsync on SQLite) for the row and the recording's activity time.
   await deps.db.transaction().execute(async (trx) => {
@@ -502,21 +506,7 @@ export async function acceptVideoUpload(
     );
   }
   const relative = `${recordingId}/video.${extensionFor(type)}`;
-  const dir = path.join(filesRoot(deps.config.dataDir), recordingId);
-  await mkdir(dir, { recursive: true });
-  const handleForSync = await open(uploadedFile, 'r');
-  try {
-    await handleForSync.sync();
-  } finally {
-    await handleForSync.close();
-  }
-  await rename(uploadedFile, path.join(dir, `video.${extensionFor(type)}`));
-  const dirHandle = await open(dir, 'r');
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
-  }
+  await deps.files.moveIn(relative, uploadedFile, { contentType: type });
   const now = deps.clock.now();
   // One commit (one fsync on SQLite) for the row and the recording's activity time.
   await deps.db.transaction().execute(async (trx) => {
@@ -597,9 +587,11 @@ export async function failAbandonedUploads(
       .catch((error: unknown) =>
         deps.log.warn({ err: error, recordingId: stale.id }, 'could not remove upload parts'),
       );
-    await deleteRecordingFiles(deps.config.dataDir, stale.id).catch((error: unknown) =>
-      deps.log.warn({ err: error, recordingId: stale.id }, 'could not remove files of an abandoned upload'),
-    );
+    await deps.files
+      .removeRecording(stale.id)
+      .catch((error: unknown) =>
+        deps.log.warn({ err: error, recordingId: stale.id }, 'could not remove files of an abandoned upload'),
+      );
   }
   if (failed) deps.log.info({ failed }, 'abandoned uploads marked failed');
   return failed;

@@ -17,7 +17,6 @@ import {
 import type { Page, Recording, RecordingStatus } from '../domain/types.ts';
 import { DAY_MS } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
-import { signFilePath } from '../lib/signed-url.ts';
 import { claimRecordingSlot } from '../store/recorder.ts';
 import {
   browseRecordingsPage,
@@ -37,7 +36,7 @@ import type { RecordingResourcesTable } from '../store/schema.ts';
 import { findMembership } from '../store/workspaces.ts';
 import type { Access } from './access.ts';
 import type { Deps } from './deps.ts';
-import { deleteRecordingFiles, readStoredFile, storedFileSize, writeResourceFile } from './file-store.ts';
+import { extensionFor } from './file-store.ts';
 import { checkPage } from './paging.ts';
 
 /** Longest a member may push a recording's expiry ahead (PRODUCT.md §1, Recording). */
@@ -190,7 +189,6 @@ interface PreparedRecording {
  */
 export async function createRecordings(deps: Deps, inputs: NewRecording[]): Promise<string[]> {
   for (const input of inputs) checkRecordingInput(input);
-  const dataDir = deps.config.dataDir;
   const prepared: PreparedRecording[] = [];
   try {
     for (const input of inputs) {
@@ -204,11 +202,13 @@ export async function createRecordings(deps: Deps, inputs: NewRecording[]): Prom
       for (const resource of input.resources) {
         let stored: { storagePath: string; size: number };
         if ('data' in resource) {
-          stored = await writeResourceFile(dataDir, id, resource.kind, resource.contentType, resource.data, {
-            durable: input.durable ?? true,
-          });
+          stored = await deps.files.write(
+            `${id}/${resource.kind}.${extensionFor(resource.contentType)}`,
+            resource.data,
+            { contentType: resource.contentType, durable: input.durable ?? true },
+          );
         } else {
-          const size = await storedFileSize(dataDir, resource.sharedPath);
+          const size = await deps.files.size(resource.sharedPath);
           if (size === undefined) throw new Error(`shared file ${resource.sharedPath} does not exist`);
           stored = { storagePath: resource.sharedPath, size };
         }
@@ -253,9 +253,11 @@ export async function createRecordings(deps: Deps, inputs: NewRecording[]): Prom
     });
   } catch (error) {
     for (const { id } of prepared) {
-      await deleteRecordingFiles(dataDir, id).catch((cleanup: unknown) =>
-        deps.log.warn({ err: cleanup, recordingId: id }, 'could not remove files of a failed recording'),
-      );
+      await deps.files
+        .removeRecording(id)
+        .catch((cleanup: unknown) =>
+          deps.log.warn({ err: cleanup, recordingId: id }, 'could not remove files of a failed recording'),
+        );
     }
     throw error;
   }
@@ -373,9 +375,14 @@ export async function deleteRecording(deps: Deps, access: Access, recordingId: s
     throw new ApiError(410, 'RECORDING_GONE', 'This recording has been deleted');
   // The row is the truth: once it says deleted nothing serves these files, so a failed removal only
   // leaves garbage behind, which is logged rather than reported as a failed delete.
-  await deleteRecordingFiles(deps.config.dataDir, recording.id).catch((error: unknown) =>
-    deps.log.warn({ err: error, recordingId: recording.id }, 'could not remove files of a deleted recording'),
-  );
+  await deps.files
+    .removeRecording(recording.id)
+    .catch((error: unknown) =>
+      deps.log.warn(
+        { err: error, recordingId: recording.id },
+        'could not remove files of a deleted recording',
+      ),
+    );
 }
 
 /**
@@ -452,13 +459,15 @@ export async function getRecordingResource(
   }
   const ttl = deps.config.fileUrlTtlSeconds;
   const expSec = Math.floor(now / 1000) + ttl;
-  const path = `/files/${resource.storagePath}`;
   const durationMs =
     kind === 'video' ? (resource.durationMs ?? recording.durationMs ?? undefined) : undefined;
   return {
     recordingId: recording.id,
     kind,
-    url: `${deps.config.publicUrl}${signFilePath(deps.config.secret, path, expSec)}`,
+    url: await deps.files.downloadUrl(resource.storagePath, {
+      contentType: resource.contentType,
+      expiresAtSec: expSec,
+    }),
     urlExpiresAt: expSec * 1000,
     type: resource.contentType,
     size: resource.size,
@@ -508,7 +517,7 @@ export async function readRecordingLog<K extends LogKind>(
   const recording = await visibleRecording(deps, access, recordingId);
   if (isExpired(recording, deps.clock.now())) throw expiredError();
   const resource = await findResource(deps.db, recording.id, kind);
-  const bytes = resource ? await readStoredFile(deps.config.dataDir, resource.storagePath) : undefined;
+  const bytes = resource ? await deps.files.read(resource.storagePath) : undefined;
   if (!bytes) return { recording, captured: false, entries: [], invalidEntries: 0 };
   const parsed = PARSERS[kind](bytes.toString('utf8'));
   return { recording, captured: true, entries: parsed.entries, invalidEntries: parsed.invalidLines.length };
