@@ -138,7 +138,12 @@ function withStatementCache(sqlite: SqliteDatabase.Database) {
       cache.clear();
       sqlite.close();
     },
-    prepare: (sql: string) => {
+    prepare: (text: string) => {
+      // Kysely opens transactions with a deferred `begin`: the transaction starts as a reader and
+      // must upgrade to a writer at its first write, which SQLite refuses at once (SQLITE_BUSY, no
+      // busy_timeout wait) when another connection — a CLI command beside `serve` — wrote meanwhile.
+      // Our transactions exist to write, so they take the write lock up front and wait their turn.
+      const sql = text === 'begin' ? 'begin immediate' : text;
       let statement = cache.get(sql);
       if (!statement) {
         statement = sqlite.prepare(sql);
