@@ -31,6 +31,7 @@ import { createDomainVerifier } from './services/domain-verifier.ts';
 import { type FileStore, localFileStore } from './services/file-store.ts';
 import { fetchMetadataDocumentSafely } from './services/oauth/clients.ts';
 import { databaseRateLimiter, memoryRateLimiter, type RateLimiter } from './services/rate-limit.ts';
+import { s3FileStore } from './services/s3-file-store.ts';
 import { createKeyManager } from './services/signing-keys.ts';
 import { GRANT_REVOKED_CHANNEL, ping, type Store } from './store/db.ts';
 
@@ -50,7 +51,7 @@ export interface AppOptions {
    * against AUTH_ISSUER's JWKS_URL (`userplane serve --only mcp`).
    */
   only?: 'mcp';
-  /** Where recording files live; the local disk under DATA_DIR by default. */
+  /** Where recording files live; by default what STORAGE says (the local disk under DATA_DIR, or S3). */
   files?: FileStore;
   /** Test hooks of the MCP routes (key lookup, polling interval, server). */
   mcp?: Pick<McpRouteOptions, 'getKey' | 'revocationPollMs' | 'server'>;
@@ -70,6 +71,50 @@ export function requireMcpOnlySettings(config: Readonly<Config>): void {
   if (!config.jwksUrl) throw new ConfigError('JWKS_URL is required with serve --only mcp');
 }
 
+/** The file store STORAGE names: the local disk under DATA_DIR, or an S3-compatible bucket. */
+export function fileStoreFor(config: Readonly<Config>, clock: Clock, log: Logger): FileStore {
+  if (config.storage.kind === 's3') {
+    const { kind: _kind, ...s3 } = config.storage;
+    return s3FileStore({ ...s3, now: () => clock.now(), log });
+  }
+  return localFileStore({ dataDir: config.dataDir, publicUrl: config.publicUrl, secret: config.secret });
+}
+
+/** How long a successful file-store check answers /readyz without asking the store again. */
+const FILE_STORE_CHECK_CACHE_MS = 5_000;
+
+/**
+ * The file store's part of /readyz: a success is trusted for a few seconds (a load balancer polling
+ * every second costs the bucket one request per 5 s), concurrent checks share one request, and a
+ * failure is logged when it starts and when it ends, not on every poll.
+ */
+function cachedFileStoreCheck(files: FileStore, log: Logger): () => Promise<void> {
+  let okUntil = 0;
+  let running: Promise<void> | undefined;
+  let failing = false;
+  return async () => {
+    if (performance.now() < okUntil) return;
+    running ??= files
+      .check()
+      .then(
+        () => {
+          okUntil = performance.now() + FILE_STORE_CHECK_CACHE_MS;
+          if (failing) log.info({ files: files.kind }, 'file store reachable again');
+          failing = false;
+        },
+        (error: unknown) => {
+          if (!failing) log.warn({ err: error, files: files.kind }, 'file store check failed');
+          failing = true;
+          throw error;
+        },
+      )
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+}
+
 /** Builds the services and every HTTP surface over one store. */
 export function buildApp(options: AppOptions): BuiltApp {
   const clock = options.clock ?? systemClock;
@@ -81,13 +126,7 @@ export function buildApp(options: AppOptions): BuiltApp {
     verifyDomain: options.verifyDomain ?? ((host, token) => verifier.verify(host, token)),
     fetchMetadataDocument: options.fetchMetadataDocument ?? fetchMetadataDocumentSafely,
     keys: createKeyManager(base),
-    files:
-      options.files ??
-      localFileStore({
-        dataDir: options.config.dataDir,
-        publicUrl: options.config.publicUrl,
-        secret: options.config.secret,
-      }),
+    files: options.files ?? fileStoreFor(options.config, clock, options.log),
   };
   // One process owns an SQLite file, so in-memory counters are exact there; PostgreSQL deployments
   // may run many processes, which must share one count.
@@ -121,10 +160,10 @@ export function buildApp(options: AppOptions): BuiltApp {
   app.use('*', accessLog(deps.log));
   app.use('*', closeConnectionAfterUnreadBody());
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  const checkFiles = cachedFileStoreCheck(deps.files, deps.log);
   app.get('/readyz', async (c) => {
     try {
       await ping(deps.db);
-      return c.json({ status: 'ready', database: deps.dialect });
     } catch (error) {
       // An unreachable database is logged once per outage by the store; anything else here.
       if (!(error instanceof DatabaseUnavailableError))
@@ -132,6 +171,21 @@ export function buildApp(options: AppOptions): BuiltApp {
       c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
       return c.json({ error: 'SERVICE_UNAVAILABLE', message: 'The database is not reachable' }, 503);
     }
+    try {
+      await checkFiles();
+    } catch {
+      // The detail (bucket, endpoint) is in the log, not in this public answer.
+      c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return c.json(
+        {
+          error: 'SERVICE_UNAVAILABLE',
+          message: `The file store (${deps.files.kind === 's3' ? 'S3 bucket' : 'local disk'}) is not reachable`,
+          files: deps.files.kind,
+        },
+        503,
+      );
+    }
+    return c.json({ status: 'ready', database: deps.dialect, files: deps.files.kind });
   });
   app.route('/', createProtectedResourceRoutes(deps, issuer));
   app.route('/', mcp.app);

@@ -1,10 +1,11 @@
 import { serve as serveHttp } from '@hono/node-server';
 import { buildApp, requireMcpOnlySettings } from './app.ts';
-import type { Config } from './config/index.ts';
+import { type Config, ConfigError } from './config/index.ts';
 import { DatabaseUnavailableError } from './domain/errors.ts';
 import type { Logger } from './lib/logger.ts';
 import { runOAuthMaintenance } from './services/oauth/maintenance.ts';
-import { failAbandonedUploads, removeUploadParts, uploadLastActivity } from './services/recorder.ts';
+import { failAbandonedUploads } from './services/recorder.ts';
+import { runRetention } from './services/retention.ts';
 import { ensureSetupLink } from './services/setup.ts';
 import { migrateToLatest, openStore } from './store/db.ts';
 
@@ -45,6 +46,14 @@ export async function startServer(
     throw error;
   }
   const { app, deps } = built;
+  // A missing bucket, wrong credentials or an unreachable endpoint stop the start, naming the setting
+  // (S3_BUCKET, S3_ENDPOINT, S3_ACCESS_KEY_ID …), rather than failing the first upload.
+  try {
+    await deps.files.check();
+  } catch (error) {
+    await store.close();
+    throw new ConfigError(`file storage (STORAGE=${deps.files.kind}): ${(error as Error).message}`);
+  }
   let maintenance: NodeJS.Timeout | undefined;
   // An MCP-only process neither signs tokens nor owns the authorization server's housekeeping.
   if (!options.only) {
@@ -52,16 +61,18 @@ export async function startServer(
     await deps.keys.init();
     // Housekeeping every ten minutes; unref'd so it never keeps the process alive on its own.
     maintenance = setInterval(() => {
-      failAbandonedUploads(deps, {
-        lastActivity: (id) => uploadLastActivity(config.dataDir, id),
-        removeParts: (id) => removeUploadParts(config.dataDir, id),
-      }).catch((error) => {
+      // The file store says when an upload last moved and removes its parts (disk or bucket).
+      failAbandonedUploads(deps).catch((error) => {
         if (!(error instanceof DatabaseUnavailableError))
           log.warn({ err: error }, 'upload maintenance failed');
       });
       runOAuthMaintenance(deps).catch((error) => {
         // The next run catches up; an unreachable database is already logged by the store.
         if (!(error instanceof DatabaseUnavailableError)) log.warn({ err: error }, 'maintenance failed');
+      });
+      // Every instance calls it; the lease lets one at a time do the work (services/retention.ts).
+      runRetention(deps).catch((error) => {
+        if (!(error instanceof DatabaseUnavailableError)) log.warn({ err: error }, 'retention job failed');
       });
     }, MAINTENANCE_INTERVAL_MS);
     maintenance.unref();

@@ -3,9 +3,11 @@ import { API_KEY_EXPIRY_OPTIONS, type ApiKeyExpiry, createApiKey } from '../serv
 import { createUser } from '../services/users.ts';
 import { createWorkspace } from '../services/workspaces.ts';
 import { migrateToLatest, openStore } from '../store/db.ts';
+import { backupCommands } from './commands-backup.ts';
 import { demoCommands } from './commands-demo.ts';
 import { domainCommands } from './commands-domains.ts';
 import { keyCommands } from './commands-keys.ts';
+import { maintenanceCommands } from './commands-maintenance.ts';
 import { memberCommands } from './commands-members.ts';
 import { type CliContext, CliError, type Command, userByEmail, withDeps } from './support.ts';
 
@@ -108,4 +110,6 @@ export const commands: Command[] = [
   ...domainCommands,
   ...demoCommands,
   ...keyCommands,
+  ...maintenanceCommands,
+  ...backupCommands,
 ];

@@ -46,6 +46,7 @@ const envSchema = z.object({
   API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE', 120),
   API_RATE_LIMIT_PER_DAY: positiveInt('API_RATE_LIMIT_PER_DAY', 10_000),
   FILE_URL_TTL_SECONDS: positiveInt('FILE_URL_TTL_SECONDS', 300, 86_400),
+  DELETED_RETENTION_DAYS: positiveInt('DELETED_RETENTION_DAYS', 30, 3650),
   SIGNUP_ENABLED: boolean('SIGNUP_ENABLED', true),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt('ACCESS_TOKEN_TTL_SECONDS', 3600, 3600),
   SIGNING_KEY_ROTATION_DAYS: positiveInt('SIGNING_KEY_ROTATION_DAYS', 30, 365),
@@ -55,9 +56,41 @@ const envSchema = z.object({
   SIGNIN_RATE_LIMIT_PER_MINUTE: positiveInt('SIGNIN_RATE_LIMIT_PER_MINUTE', 10),
   AUTH_ISSUER: z.string().optional(),
   JWKS_URL: z.string().optional(),
+  STORAGE: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return 'fs' as const;
+      if (value === 'fs' || value === 's3') return value;
+      ctx.addIssue({ code: 'custom', message: `STORAGE must be fs or s3 (got "${value}")` });
+      return z.NEVER;
+    }),
+  S3_BUCKET: z.string().optional(),
+  S3_REGION: z.string().optional(),
+  S3_ENDPOINT: z.string().optional(),
+  S3_FORCE_PATH_STYLE: boolean('S3_FORCE_PATH_STYLE', false),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_PREFIX: z.string().optional(),
 });
 
 export type Database = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+/** Where recording files live: the local disk under DATA_DIR, or an S3-compatible bucket. */
+export type Storage =
+  | { kind: 'fs' }
+  | {
+      kind: 's3';
+      bucket: string;
+      region: string;
+      /** Null: AWS S3 itself; otherwise the provider's endpoint (R2, MinIO, B2, …). */
+      endpoint: string | null;
+      forcePathStyle: boolean;
+      /** Null: the AWS default credential chain (environment, profile, instance or task role). */
+      credentials: { accessKeyId: string; secretAccessKey: string } | null;
+      /** Prepended to every object key: '' or a prefix ending in '/'. */
+      prefix: string;
+    };
 
 export interface Config {
   port: number;
@@ -66,6 +99,8 @@ export interface Config {
   publicUrl: string;
   database: Database;
   dataDir: string;
+  /** Where recording files live (STORAGE and the S3_* settings). */
+  storage: Storage;
   secret: string;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Addresses or CIDR ranges whose X-Forwarded-* headers are believed (S35). Empty: none. */
@@ -75,6 +110,11 @@ export interface Config {
   apiRateLimitPerMinute: number;
   apiRateLimitPerDay: number;
   fileUrlTtlSeconds: number;
+  /**
+   * Grace period in days: deleted recordings and links can be restored for this long; after it the
+   * retention job removes them, and deleted projects, for good.
+   */
+  deletedRetentionDays: number;
   /** Whether /signup is open to anyone; off: accounts come from invitations and the CLI. */
   signupEnabled: boolean;
   /** Access-token lifetime (S16: at most one hour). */
@@ -159,6 +199,55 @@ function parseDatabase(raw: string | undefined, dataDir: string): Database {
   );
 }
 
+const setting = (raw: string | undefined): string | undefined =>
+  raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+
+function parseStorage(e: z.infer<typeof envSchema>, warnings: string[]): Storage {
+  const bucket = setting(e.S3_BUCKET);
+  const accessKeyId = setting(e.S3_ACCESS_KEY_ID);
+  const secretAccessKey = setting(e.S3_SECRET_ACCESS_KEY);
+  if (e.STORAGE === 'fs') {
+    if (bucket)
+      warnings.push(
+        'S3_BUCKET is set but STORAGE is fs: recording files go to DATA_DIR/files (set STORAGE=s3).',
+      );
+    return { kind: 'fs' };
+  }
+  if (!bucket) throw new ConfigError('S3_BUCKET is required with STORAGE=s3');
+  // The names S3 and its look-alikes accept (AWS's rules, plus the `_` and capitals of old buckets).
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/.test(bucket))
+    throw new ConfigError(`S3_BUCKET is not a valid bucket name (got "${bucket}")`);
+  const region = setting(e.S3_REGION) ?? 'us-east-1';
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(region))
+    throw new ConfigError(`S3_REGION must be a region name such as us-east-1 or auto (got "${region}")`);
+  const endpoint = parseOptionalUrl('S3_ENDPOINT', setting(e.S3_ENDPOINT));
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError(
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither for the AWS default credential chain',
+    );
+  }
+  let prefix = setting(e.S3_PREFIX) ?? '';
+  if (prefix) {
+    if (prefix.startsWith('/') || prefix.split('/').some((part) => part === '.' || part === '..'))
+      throw new ConfigError('S3_PREFIX must not start with / nor contain . or .. segments');
+    if (!/^[A-Za-z0-9!_.*'()/-]{1,512}$/.test(prefix))
+      throw new ConfigError(
+        "S3_PREFIX may contain only letters, digits and ! _ . * ' ( ) - / (at most 512 characters)",
+      );
+    // A folder-like prefix: `userplane` and `userplane/` both put files under `userplane/`.
+    if (!prefix.endsWith('/')) prefix += '/';
+  }
+  return {
+    kind: 's3',
+    bucket,
+    region,
+    endpoint: endpoint?.replace(/\/+$/, '') ?? null,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : null,
+    prefix,
+  };
+}
+
 function parseTrustProxy(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '' || raw === 'false') return [];
   const entries = raw
@@ -236,6 +325,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: parsePublicUrl(e.PUBLIC_URL, e.PORT, warnings),
     database: parseDatabase(e.DATABASE_URL, dataDir),
     dataDir,
+    storage: parseStorage(e, warnings),
     secret: loadSecret(e.USERPLANE_SECRET, dataDir, warnings),
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
@@ -243,6 +333,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
     apiRateLimitPerDay: e.API_RATE_LIMIT_PER_DAY,
     fileUrlTtlSeconds: e.FILE_URL_TTL_SECONDS,
+    deletedRetentionDays: e.DELETED_RETENTION_DAYS,
     signupEnabled: e.SIGNUP_ENABLED,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     signingKeyRotationDays: e.SIGNING_KEY_ROTATION_DAYS,

@@ -93,6 +93,8 @@ export interface Recording {
   createdAt: number;
   updatedAt: number;
   deletedAt: number | null;
+  /** When the retention job took its files away (expired past its date, or purged); null: kept. */
+  filesDeletedAt: number | null;
   link: { id: string; title: string | null };
   project: { id: string; title: string };
   domain: { id: string; host: string; status: DomainStatus };

@@ -134,11 +134,14 @@ function describeFailure(error: unknown, deps: Deps, tool: string): string {
     case 'FORBIDDEN':
     case 'LINK_DELETE_FORBIDDEN':
     case 'RECORDING_DELETE_FORBIDDEN':
+    case 'LINK_RESTORE_FORBIDDEN':
+    case 'RECORDING_RESTORE_FORBIDDEN':
       return error.message.includes(ROLE_HINT)
         ? `${error.code}: ${error.message}`
         : `${error.code}: ${error.message} Roles are managed in ${ROLE_HINT}.`;
     case 'RECORDING_GONE':
-      return 'RECORDING_GONE: This recording has been deleted.';
+      // "This recording has been deleted", or why it can no longer be restored.
+      return `RECORDING_GONE: ${error.message}${error.message.endsWith('.') ? '' : '.'}`;
     case 'RECORDING_EXPIRED':
       return 'RECORDING_EXPIRED: This recording has expired: its video and logs are no longer available. userplane_get_rec_info still shows its details.';
     case 'API_KEY_INVALID':

@@ -20,7 +20,11 @@ export type AuditType =
   | 'user.signin_failed'
   | 'member.added'
   | 'member.role_changed'
-  | 'member.removed';
+  | 'member.removed'
+  | 'retention.expired_files_removed'
+  | 'retention.recordings_purged'
+  | 'retention.links_purged'
+  | 'retention.project_purged';
 
 /** Where a request came from, as the HTTP layer saw it. */
 export interface RequestOrigin {

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { FileStore as TusFileStore } from '@tus/file-store';
+import type { DataStore } from '@tus/server';
 import type { ResourceKind } from '../domain/recording-resources.ts';
 import { signFilePath } from '../lib/signed-url.ts';
 
@@ -11,6 +14,11 @@ import { signFilePath } from '../lib/signed-url.ts';
  */
 export interface FileStore {
   readonly kind: 'fs' | 's3';
+  /**
+   * The origin download URLs point at when it is not this server's (S3: the bucket's endpoint), for
+   * the pages that load them to list in their Content-Security-Policy; null for our own /files URLs.
+   */
+  readonly downloadOrigin: string | null;
   /** Writes bytes at `relativePath`, atomically (never half a file under the real name) and durably. */
   write(
     relativePath: string,
@@ -34,6 +42,24 @@ export interface FileStore {
   ): string | Promise<string>;
   /** Throws, naming what to fix, when the store cannot be used (at start and in /readyz). */
   check(): Promise<void>;
+
+  // Resumable uploads (tus). An upload is named by its recording id; its bytes live beside the
+  // files (DATA_DIR/uploads, or `<prefix>uploads/` in the bucket) until it is adopted or removed, so
+  // with S3 any instance can take any chunk of it.
+
+  /** The tus data store uploads are written to (made on first use, then the same one). */
+  uploadStore(): DataStore;
+  /** The first `bytes` bytes (default 16) and the size of a finished upload; undefined when there is none. */
+  uploadHead(uploadId: string, bytes?: number): Promise<{ head: Buffer; size: number } | undefined>;
+  /**
+   * Keeps a finished upload as `relativePath` (atomically: the file appears whole or not at all) and
+   * removes what is left of the upload.
+   */
+  adoptUpload(uploadId: string, relativePath: string, options: { contentType: string }): Promise<StoredFile>;
+  /** Removes an upload's bytes and bookkeeping, finished or not (nothing happens when there are none). */
+  removeUpload(uploadId: string): Promise<void>;
+  /** When an unfinished upload's bytes last moved (epoch ms), or undefined when there is no such upload. */
+  uploadLastActivity(uploadId: string): Promise<number | undefined>;
 }
 
 // Resource files live under `<DATA_DIR>/files/<recordingId>/<kind>.<ext>`, the tree the signed
@@ -53,6 +79,20 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
 
 const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
+/**
+ * How a browser should treat a stored file: videos and images play or show inline; logs download
+ * under a name that says what they are (`rec_…-console-log.ndjson`).
+ */
+export function contentDispositionFor(relativePath: string, contentType: string): string {
+  if (contentType.startsWith('video/') || contentType.startsWith('image/')) return 'inline';
+  // Only letters, digits, `.`, `_` and `-` reach the header, whatever the path held.
+  const name = relativePath
+    .split('/')
+    .join('-')
+    .replace(/[^A-Za-z0-9._-]/g, '_');
+  return `attachment; filename="${name}"`;
+}
+
 /** A stored file: its path relative to `<DATA_DIR>/files` and its size in bytes. */
 export interface StoredFile {
   storagePath: string;
@@ -64,6 +104,18 @@ export function filesRoot(dataDir: string): string {
   return path.resolve(dataDir, 'files');
 }
 
+/** An id used as one path segment (a recording, an upload); throws for anything else. */
+export function singleSegment(id: string): string {
+  const segments = checkedSegments(id);
+  if (segments.length !== 1) throw new TypeError(`file-store: not a plain id: ${id}`);
+  return segments[0]!;
+}
+
+/** Where unfinished resumable uploads live on the local disk (one file + one .json per upload). */
+export function uploadsDir(dataDir: string): string {
+  return path.resolve(dataDir, 'uploads');
+}
+
 /** The extension stored files of this media type get; throws for a type we never store. */
 export function extensionFor(contentType: string): string {
   const ext = EXTENSIONS[contentType];
@@ -71,7 +123,8 @@ export function extensionFor(contentType: string): string {
   return ext;
 }
 
-function checkedSegments(relativePath: string): string[] {
+/** The path's segments, each one a plain name (letters, digits, `.`, `_`, `-`); throws otherwise. */
+export function checkedSegments(relativePath: string): string[] {
   const segments = relativePath.split('/');
   if (segments.length === 0 || !segments.every((s) => SEGMENT.test(s))) {
     throw new TypeError(`file-store: not a storable path: ${relativePath}`);
@@ -177,8 +230,12 @@ export function localFileStore(options: {
   secret: string | Buffer;
 }): FileStore {
   const root = filesRoot(options.dataDir);
+  const uploads = uploadsDir(options.dataDir);
+  const uploadFile = (uploadId: string) => localUploadFile(options.dataDir, uploadId);
+  let tusStore: TusFileStore | undefined;
   return {
     kind: 'fs',
+    downloadOrigin: null,
     write: (relativePath, data, opts) =>
       writeStoredFile(
         options.dataDir,
@@ -186,24 +243,7 @@ export function localFileStore(options: {
         data,
         opts.durable === undefined ? {} : { durable: opts.durable },
       ),
-    async moveIn(relativePath, localFile) {
-      const target = path.join(root, ...checkedSegments(relativePath));
-      const dir = path.dirname(target);
-      await mkdir(dir, { recursive: true });
-      // The same file system as DATA_DIR/uploads: a rename, no copy. fsync first, so a file whose
-      // row is committed survives a power loss; then the directory entry.
-      const handle = await open(localFile, 'r');
-      let size: number;
-      try {
-        await handle.sync();
-        size = (await handle.stat()).size;
-      } finally {
-        await handle.close();
-      }
-      await rename(localFile, target);
-      await syncDirectory(dir);
-      return { storagePath: relativePath, size };
-    },
+    moveIn: (relativePath, localFile) => moveLocalFile(root, relativePath, localFile),
     read: (relativePath) => readStoredFile(options.dataDir, relativePath),
     size: (relativePath) => storedFileSize(options.dataDir, relativePath),
     removeRecording: (recordingId) => deleteRecordingFiles(options.dataDir, recordingId),
@@ -223,5 +263,83 @@ export function localFileStore(options: {
     async check() {
       await mkdir(root, { recursive: true });
     },
+    uploadStore() {
+      // Made on first use: the tus file store creates its directory when constructed, which an app
+      // that never takes an upload (a CLI command, most tests) has no reason to do.
+      if (!tusStore) {
+        mkdirSync(uploads, { recursive: true });
+        tusStore = new TusFileStore({ directory: uploads });
+      }
+      return tusStore;
+    },
+    async uploadHead(uploadId, bytes = 16) {
+      let handle: Awaited<ReturnType<typeof open>>;
+      try {
+        handle = await open(uploadFile(uploadId), 'r');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+      try {
+        const head = Buffer.alloc(bytes);
+        const { bytesRead } = await handle.read(head, 0, bytes, 0);
+        return { head: head.subarray(0, bytesRead), size: (await handle.stat()).size };
+      } finally {
+        await handle.close();
+      }
+    },
+    async adoptUpload(uploadId, relativePath) {
+      // The same file system as DATA_DIR/files: a rename, no copy.
+      const stored = await moveLocalFile(root, relativePath, uploadFile(uploadId));
+      await rm(`${uploadFile(uploadId)}.json`, { force: true });
+      return stored;
+    },
+    removeUpload: (uploadId) => removeLocalUpload(options.dataDir, uploadId),
+    uploadLastActivity: (uploadId) => localUploadLastActivity(options.dataDir, uploadId),
   };
+}
+
+// Upload ids are recording ids; checked anyway, so no id can name a file outside DATA_DIR/uploads.
+function localUploadFile(dataDir: string, uploadId: string): string {
+  return path.join(uploadsDir(dataDir), singleSegment(uploadId));
+}
+
+/** Removes an upload's data file and its tus bookkeeping (`.json`) from DATA_DIR/uploads. */
+export async function removeLocalUpload(dataDir: string, uploadId: string): Promise<void> {
+  const file = localUploadFile(dataDir, uploadId);
+  await rm(file, { force: true });
+  await rm(`${file}.json`, { force: true });
+}
+
+/** When a local upload's bytes last moved: its data file's mtime, which every chunk written moves. */
+export async function localUploadLastActivity(
+  dataDir: string,
+  uploadId: string,
+): Promise<number | undefined> {
+  try {
+    return (await stat(localUploadFile(dataDir, uploadId))).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Renames a finished local file into the files tree: fsync first, so a file whose row is committed
+ * survives a power loss; then the directory entry.
+ */
+async function moveLocalFile(root: string, relativePath: string, localFile: string): Promise<StoredFile> {
+  const target = path.join(root, ...checkedSegments(relativePath));
+  const dir = path.dirname(target);
+  await mkdir(dir, { recursive: true });
+  const handle = await open(localFile, 'r');
+  let size: number;
+  try {
+    await handle.sync();
+    size = (await handle.stat()).size;
+  } finally {
+    await handle.close();
+  }
+  await rename(localFile, target);
+  await syncDirectory(dir);
+  return { storagePath: relativePath, size };
 }

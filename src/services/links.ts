@@ -1,11 +1,13 @@
 import { ApiError, validationError } from '../domain/errors.ts';
 import { canDelete, describeRequirement } from '../domain/permissions.ts';
 import type { Link, LinkProviderType, Page } from '../domain/types.ts';
+import { iso } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { findDomain } from '../store/domains.ts';
 import {
   findDefaultProject,
   findLink,
+  findLinksByIds,
   insertLink,
   type LinkPatch,
   listWorkspaceLinks,
@@ -13,9 +15,11 @@ import {
   updateLinkRow,
 } from '../store/links.ts';
 import { findWorkspaceProject } from '../store/projects.ts';
+import { listRestorableLinkIds, restoreLinkRow } from '../store/retention.ts';
 import type { Access } from './access.ts';
 import type { Deps } from './deps.ts';
-import { checkPage } from './paging.ts';
+import { checkPage, type PageRequest } from './paging.ts';
+import { deletedCutoff, purgeDueAt } from './retention.ts';
 
 export const LINK_PROVIDER_TYPES: readonly LinkProviderType[] = ['intercom', 'zendesk', 'slack'];
 export const MAX_LINK_TITLE = 200;
@@ -267,4 +271,101 @@ export async function deleteLink(deps: Deps, access: Access, linkId: string): Pr
   }
   // One conditional UPDATE: of two concurrent deletes exactly one succeeds, the other sees it gone.
   if (!(await softDeleteLink(deps.db, link.id, deps.clock.now()))) throw gone();
+}
+
+function mayDelete(access: Access, link: Link): boolean {
+  return canDelete(
+    { role: access.member.role, memberId: access.member.id },
+    'link.delete',
+    link.creator.memberId,
+  );
+}
+
+/** Why a link cannot be restored at `now`, or undefined when it can. */
+async function restoreRefusal(
+  deps: Deps,
+  access: Access,
+  link: Link,
+  now: number,
+): Promise<ApiError | undefined> {
+  if (link.deletedAt === null)
+    return new ApiError(409, 'LINK_NOT_DELETED', 'This link is not deleted; there is nothing to restore');
+  const project = await findWorkspaceProject(deps.db, access.workspace.id, link.project.id);
+  if (!project || project.deletedAt !== null) {
+    return new ApiError(
+      410,
+      'LINK_PROJECT_DELETED',
+      "This link's project has been deleted; its links go with it and can no longer be restored",
+    );
+  }
+  if (link.deletedAt <= deletedCutoff(deps.config, now)) {
+    return new ApiError(
+      410,
+      'LINK_GONE',
+      `This link was deleted on ${iso(link.deletedAt)}; deleted links can be restored for ${deps.config.deletedRetentionDays} days, so it can no longer be restored`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Brings a soft-deleted link back within DELETED_RETENTION_DAYS (the same people as delete: admins,
+ * owners, its creator): customers can record through it again (a single-use link that already has
+ * a recording stays used). A live link is 409 LINK_NOT_DELETED; after the grace period 410
+ * LINK_GONE; a link of a deleted project 410 LINK_PROJECT_DELETED.
+ */
+export async function restoreLink(deps: Deps, access: Access, linkId: string): Promise<Link> {
+  const link = await linkOf(deps, access, linkId);
+  if (!mayDelete(access, link)) {
+    throw new ApiError(
+      403,
+      'LINK_RESTORE_FORBIDDEN',
+      `Restoring this link requires ${describeRequirement('link.delete')}, or being its creator; your role is ${access.member.role}. Ask an owner or admin (Workspace Settings > Team).`,
+    );
+  }
+  const now = deps.clock.now();
+  const refusal = await restoreRefusal(deps, access, link, now);
+  if (refusal) throw refusal;
+  // One conditional UPDATE, checked against the same grace period the purge uses.
+  if (!(await restoreLinkRow(deps.db, link.id, deletedCutoff(deps.config, now), now))) {
+    const fresh = await linkOf(deps, access, link.id);
+    throw (await restoreRefusal(deps, access, fresh, now)) ?? gone();
+  }
+  return getLink(deps, access, link.id);
+}
+
+/** A deleted link that can still be restored, and when the purge removes it. */
+export interface DeletedLink {
+  link: Link;
+  /**
+   * Deleted at + DELETED_RETENTION_DAYS: it can no longer be restored after this, and the next
+   * retention run removes it (once no recording made through it is left).
+   */
+  purgeAt: number;
+  canRestore: boolean;
+}
+
+/** The workspace's links that can still be restored (any member may see them), most recently deleted first. */
+export async function listDeletedLinks(
+  deps: Deps,
+  access: Access,
+  page: PageRequest,
+): Promise<Page<DeletedLink>> {
+  const { page: p, perPage } = checkPage(page);
+  const now = deps.clock.now();
+  const { ids, total } = await listRestorableLinkIds(
+    deps.db,
+    access.workspace.id,
+    deletedCutoff(deps.config, now),
+    {
+      limit: perPage,
+      offset: (p - 1) * perPage,
+    },
+  );
+  const items = (await findLinksByIds(deps.db, access.workspace.id, ids)).map((link) => ({
+    link,
+    purgeAt: purgeDueAt(deps.config, link.deletedAt ?? now),
+    canRestore: mayDelete(access, link),
+  }));
+  return { items, page: p, perPage, total };
 }

@@ -1,5 +1,3 @@
-import { open, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { capActionEntry, capConsoleEntry, capNetworkEntry, maskUrl } from '../domain/captured-data.ts';
 import { sniffImage, sniffVideo } from '../domain/content-sniff.ts';
 import { normalizeDomainUrl } from '../domain/domain-verification.ts';
@@ -31,9 +29,13 @@ import {
   updatePendingRecording,
   upsertResource,
 } from '../store/recorder.ts';
-import { insertRecording } from '../store/recordings.ts';
+import { deleteResources, insertRecording } from '../store/recordings.ts';
 import type { Deps } from './deps.ts';
-import { extensionFor } from './file-store.ts';
+import { extensionFor, localUploadLastActivity, removeLocalUpload } from './file-store.ts';
+
+// The local disk's uploads directory, for callers that look at it (tests); the upload code itself
+// goes through `deps.files` (uploadStore, uploadHead, adoptUpload, removeUpload).
+export { uploadsDir } from './file-store.ts';
 
 // The recorder's use cases: the public page behind a link, and the upload API that the page, the
 // embed script and any integration call (docs/recorder.md). A customer has no account; what they
@@ -62,11 +64,6 @@ export interface RecorderLinkView {
   maxDurationMs: number;
   /** Hosts of the workspace's verified domains: the only origins the page talks to (postMessage). */
   verifiedHosts: string[];
-}
-
-/** The directory where unfinished resumable uploads live (one file + one .json per upload). */
-export function uploadsDir(dataDir: string): string {
-  return path.resolve(dataDir, 'uploads');
 }
 
 function stateOf(link: RecorderLink): RecorderLinkState {
@@ -472,32 +469,23 @@ export async function attachThumbnail(
 }
 
 /**
- * Takes a finished resumable upload: checks it really is WebM or MP4 (first bytes), moves it into the
- * recording's folder (a rename on the same disk, then fsync) and records it. A file that is not a
- * video is deleted and refused with 415.
+ * Takes a finished resumable upload: checks it really is WebM or MP4 (first bytes), has the file store
+ * keep it in the recording's folder (a rename on the local disk, a server-side copy in a bucket) and
+ * records it. An upload that is not a video is removed and refused with 415.
  */
 export async function acceptVideoUpload(
   deps: Deps,
   recordingId: string,
-  uploadedFile: string,
-  size: number,
 ): Promise<{ type: string; size: number }> {
   const target = await findUploadTarget(deps.db, recordingId);
   if (!target || target.status !== 'pending' || target.deletedAt !== null) {
-    await rm(uploadedFile, { force: true });
+    await deps.files.removeUpload(recordingId);
     throw new ApiError(409, 'RECORDING_NOT_PENDING', 'This recording no longer takes uploads');
   }
-  const head = Buffer.alloc(16);
-  const handle = await open(uploadedFile, 'r');
-  let read: number;
-  try {
-    ({ bytesRead: read } = await handle.read(head, 0, head.length, 0));
-  } finally {
-    await handle.close();
-  }
-  const type = sniffVideo(head.subarray(0, read));
+  const upload = await deps.files.uploadHead(recordingId);
+  const type = upload ? sniffVideo(upload.head) : undefined;
   if (!type) {
-    await rm(uploadedFile, { force: true });
+    await deps.files.removeUpload(recordingId);
     throw new ApiError(
       415,
       'UNSUPPORTED_MEDIA_TYPE',
@@ -506,7 +494,7 @@ export async function acceptVideoUpload(
     );
   }
   const relative = `${recordingId}/video.${extensionFor(type)}`;
-  await deps.files.moveIn(relative, uploadedFile, { contentType: type });
+  const stored = await deps.files.adoptUpload(recordingId, relative, { contentType: type });
   const now = deps.clock.now();
   // One commit (one fsync on SQLite) for the row and the recording's activity time.
   await deps.db.transaction().execute(async (trx) => {
@@ -515,14 +503,14 @@ export async function acceptVideoUpload(
       kind: 'video',
       storage_path: relative,
       content_type: type,
-      size,
+      size: stored.size,
       duration_ms: target.durationMs,
       dropped_entries: 0,
       created_at: now,
     });
     await updatePendingRecording(trx, recordingId, { updated_at: now });
   });
-  return { type, size };
+  return { type, size: stored.size };
 }
 
 /** Ends the upload: the recording becomes `ready` once its video is whole (409 VIDEO_INCOMPLETE before). */
@@ -553,23 +541,26 @@ export async function finishRecording(
 }
 
 /**
- * Maintenance: uploads idle for ABANDONED_AFTER_MS become `failed` ("abandoned"), their parts and
- * files are removed, and a single-use link gets its slot back so the customer can try again.
- * `lastActivity` tells when an upload's bytes last moved (its file's mtime), so a slow upload that is
- * still arriving is not mistaken for an abandoned one. Returns how many were marked.
+ * Maintenance: uploads idle for ABANDONED_AFTER_MS become `failed` ("abandoned"), their parts,
+ * files and resource rows are removed, and a single-use link gets its slot back so the customer
+ * can try again. `lastActivity` tells when an upload's bytes last moved (the file store's
+ * `uploadLastActivity` by default), so a slow upload that is still arriving is not mistaken for an
+ * abandoned one; `removeParts` removes its parts (`removeUpload`). Returns how many were marked.
  */
 export async function failAbandonedUploads(
   deps: Deps,
   options: {
-    lastActivity: (recordingId: string) => Promise<number | undefined>;
-    removeParts: (recordingId: string) => Promise<void>;
-  },
+    lastActivity?: (recordingId: string) => Promise<number | undefined>;
+    removeParts?: (recordingId: string) => Promise<void>;
+  } = {},
 ): Promise<number> {
+  const lastActivity = options.lastActivity ?? ((id: string) => deps.files.uploadLastActivity(id));
+  const removeParts = options.removeParts ?? ((id: string) => deps.files.removeUpload(id));
   const now = deps.clock.now();
   const cutoff = now - ABANDONED_AFTER_MS;
   let failed = 0;
   for (const stale of await listStalePendingRecordings(deps.db, cutoff, 500)) {
-    const active = await options.lastActivity(stale.id);
+    const active = await lastActivity(stale.id);
     if (active !== undefined && active > cutoff) continue;
     const settled = await deps.db.transaction().execute(async (trx) => {
       const ok = await settleRecording(trx, stale.id, {
@@ -577,16 +568,19 @@ export async function failAbandonedUploads(
         failure_reason: 'abandoned: no upload activity for 24 hours',
         updated_at: now,
       });
-      if (ok) await releaseRecordingSlot(trx, stale.linkId);
+      if (ok) {
+        await releaseRecordingSlot(trx, stale.linkId);
+        // Its files are removed below: its resource rows (and their bytes in the workspace's
+        // storage use) go with them, so no row points at a file that is gone.
+        await deleteResources(trx, stale.id, now);
+      }
       return ok;
     });
     if (!settled) continue;
     failed++;
-    await options
-      .removeParts(stale.id)
-      .catch((error: unknown) =>
-        deps.log.warn({ err: error, recordingId: stale.id }, 'could not remove upload parts'),
-      );
+    await removeParts(stale.id).catch((error: unknown) =>
+      deps.log.warn({ err: error, recordingId: stale.id }, 'could not remove upload parts'),
+    );
     await deps.files
       .removeRecording(stale.id)
       .catch((error: unknown) =>
@@ -597,18 +591,12 @@ export async function failAbandonedUploads(
   return failed;
 }
 
-/** Removes what an unfinished upload left in the uploads directory (maintenance). */
-export async function removeUploadParts(dataDir: string, recordingId: string): Promise<void> {
-  const directory = uploadsDir(dataDir);
-  await rm(path.join(directory, recordingId), { force: true });
-  await rm(path.join(directory, `${recordingId}.json`), { force: true });
+/** Local disk only: removes what an unfinished upload left in DATA_DIR/uploads (see `deps.files.removeUpload`). */
+export function removeUploadParts(dataDir: string, recordingId: string): Promise<void> {
+  return removeLocalUpload(dataDir, recordingId);
 }
 
-/** When an unfinished upload's bytes last moved (its file's mtime), or undefined without one. */
-export async function uploadLastActivity(dataDir: string, recordingId: string): Promise<number | undefined> {
-  try {
-    return (await stat(path.join(uploadsDir(dataDir), recordingId))).mtimeMs;
-  } catch {
-    return undefined;
-  }
+/** Local disk only: when an unfinished upload's bytes last moved (see `deps.files.uploadLastActivity`). */
+export function uploadLastActivity(dataDir: string, recordingId: string): Promise<number | undefined> {
+  return localUploadLastActivity(dataDir, recordingId);
 }

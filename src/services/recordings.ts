@@ -15,7 +15,7 @@ import {
   type ResourceKind,
 } from '../domain/recording-resources.ts';
 import type { Page, Recording, RecordingStatus } from '../domain/types.ts';
-import { DAY_MS } from '../lib/clock.ts';
+import { DAY_MS, iso } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { claimRecordingSlot } from '../store/recorder.ts';
 import {
@@ -23,6 +23,7 @@ import {
   countLinkRecordings,
   findLinkForRecording,
   findRecording,
+  findRecordingsByIds,
   findResource,
   insertRecording,
   insertResources,
@@ -32,12 +33,19 @@ import {
   softDeleteRecording,
   updateRecordingExpiry,
 } from '../store/recordings.ts';
+import {
+  findRecordingLifecycle,
+  listRestorableRecordingIds,
+  type RecordingLifecycle,
+  restoreRecordingRow,
+} from '../store/retention.ts';
 import type { RecordingResourcesTable } from '../store/schema.ts';
 import { findMembership } from '../store/workspaces.ts';
 import type { Access } from './access.ts';
 import type { Deps } from './deps.ts';
 import { extensionFor } from './file-store.ts';
-import { checkPage } from './paging.ts';
+import { checkPage, type PageRequest } from './paging.ts';
+import { deletedCutoff, purgeDueAt } from './retention.ts';
 
 /** Longest a member may push a recording's expiry ahead (PRODUCT.md §1, Recording). */
 export const MAX_EXPIRY_AHEAD_MS = 365 * DAY_MS;
@@ -270,6 +278,14 @@ export async function createRecordings(deps: Deps, inputs: NewRecording[]): Prom
  * it does not exist (404, S39). A deleted one is 410 RECORDING_GONE.
  */
 async function visibleRecording(deps: Deps, access: Access, recordingId: string): Promise<Recording> {
+  const recording = await workspaceRecording(deps, access, recordingId);
+  if (recording.deletedAt !== null)
+    throw new ApiError(410, 'RECORDING_GONE', 'This recording has been deleted');
+  return recording;
+}
+
+/** A recording of the caller's workspace, deleted or not; the not-found and mismatch rules of visibleRecording. */
+async function workspaceRecording(deps: Deps, access: Access, recordingId: string): Promise<Recording> {
   const notFound = () => new ApiError(404, 'RECORDING_NOT_FOUND', 'This recording does not exist');
   if (recordingId.length > 64) throw notFound();
   const recording = await findRecording(deps.db, recordingId);
@@ -285,8 +301,6 @@ async function visibleRecording(deps: Deps, access: Access, recordingId: string)
     }
     throw notFound();
   }
-  if (recording.deletedAt !== null)
-    throw new ApiError(410, 'RECORDING_GONE', 'This recording has been deleted');
   return recording;
 }
 
@@ -352,19 +366,22 @@ export async function getRecording(deps: Deps, access: Access, recordingId: stri
   return visibleRecording(deps, access, recordingId);
 }
 
+function mayDelete(access: Access, recording: Recording): boolean {
+  return canDelete(
+    { role: access.member.role, memberId: access.member.id },
+    'recording.delete',
+    recording.creator.memberId,
+  );
+}
+
 /**
- * Soft-deletes a recording (admins, owners, or the creator of its link) and removes its files;
- * afterwards it answers 410 RECORDING_GONE.
+ * Soft-deletes a recording (admins, owners, or the creator of its link); afterwards it answers 410
+ * RECORDING_GONE. Its files are kept, so restoreRecording can bring everything back within
+ * DELETED_RETENTION_DAYS; the retention job removes files and rows after that (services/retention.ts).
  */
 export async function deleteRecording(deps: Deps, access: Access, recordingId: string): Promise<void> {
   const recording = await visibleRecording(deps, access, recordingId);
-  if (
-    !canDelete(
-      { role: access.member.role, memberId: access.member.id },
-      'recording.delete',
-      recording.creator.memberId,
-    )
-  ) {
+  if (!mayDelete(access, recording)) {
     throw new ApiError(
       403,
       'RECORDING_DELETE_FORBIDDEN',
@@ -373,16 +390,139 @@ export async function deleteRecording(deps: Deps, access: Access, recordingId: s
   }
   if (!(await softDeleteRecording(deps.db, recording.id, deps.clock.now())))
     throw new ApiError(410, 'RECORDING_GONE', 'This recording has been deleted');
-  // The row is the truth: once it says deleted nothing serves these files, so a failed removal only
-  // leaves garbage behind, which is logged rather than reported as a failed delete.
-  await deps.files
-    .removeRecording(recording.id)
-    .catch((error: unknown) =>
-      deps.log.warn(
-        { err: error, recordingId: recording.id },
-        'could not remove files of a deleted recording',
-      ),
+}
+
+/** A restored recording, and whether its link is still deleted (restoring a recording leaves the link as it is). */
+export interface RestoredRecording {
+  recording: Recording;
+  linkDeleted: boolean;
+}
+
+function tooLateToRestore(deps: Deps, deletedAt: number): ApiError {
+  return new ApiError(
+    410,
+    'RECORDING_GONE',
+    `This recording was deleted on ${iso(deletedAt)}; deleted recordings can be restored for ${deps.config.deletedRetentionDays} days, so it can no longer be restored`,
+  );
+}
+
+/** Why a deleted recording cannot be restored at `now`, or undefined when it can. */
+function restoreRefusal(deps: Deps, life: RecordingLifecycle, now: number): ApiError | undefined {
+  if (life.deletedAt === null)
+    return new ApiError(
+      409,
+      'RECORDING_NOT_DELETED',
+      'This recording is not deleted; there is nothing to restore',
     );
+  if (life.projectDeletedAt !== null) {
+    return new ApiError(
+      410,
+      'PROJECT_GONE',
+      "This recording's project has been deleted; its recordings go with it and can no longer be restored",
+    );
+  }
+  const expired = life.expiresAt !== null && life.expiresAt <= now;
+  if (life.deletedAt <= deletedCutoff(deps.config, now) || (life.filesPurgeStartedAt !== null && !expired))
+    return tooLateToRestore(deps, life.deletedAt);
+  return undefined;
+}
+
+/**
+ * Brings a soft-deleted recording back, files and all, within DELETED_RETENTION_DAYS of its deletion
+ * (the same people as delete: admins, owners, the link's creator). Restoring a live one is 409
+ * RECORDING_NOT_DELETED; after the grace period, or once the purge has begun, 410 RECORDING_GONE.
+ * A recording whose project was deleted is 410 PROJECT_GONE (the project takes its recordings).
+ * The recording's link is left as it is: a deleted link's recordings stay readable anyway
+ * (deleteLink), and restoring the link would reopen it to customers, which is a separate decision.
+ */
+export async function restoreRecording(
+  deps: Deps,
+  access: Access,
+  recordingId: string,
+): Promise<RestoredRecording> {
+  const recording = await workspaceRecording(deps, access, recordingId);
+  if (!mayDelete(access, recording)) {
+    throw new ApiError(
+      403,
+      'RECORDING_RESTORE_FORBIDDEN',
+      `Restoring this recording requires the admin or owner role, or being the creator of its link; your role is ${access.member.role}. Ask an owner or admin (Workspace Settings > Team).`,
+    );
+  }
+  const now = deps.clock.now();
+  const life = await findRecordingLifecycle(deps.db, recording.id);
+  if (!life) throw new ApiError(404, 'RECORDING_NOT_FOUND', 'This recording does not exist');
+  const refusal = restoreRefusal(deps, life, now);
+  if (refusal) throw refusal;
+  const cutoff = deletedCutoff(deps.config, now);
+  const restored = await deps.db
+    .transaction()
+    .execute((trx) => restoreRecordingRow(trx, recording.id, cutoff, now));
+  if (!restored) {
+    // A concurrent restore or the purge got there first: say which.
+    const fresh = await findRecordingLifecycle(deps.db, recording.id);
+    if (!fresh) throw tooLateToRestore(deps, life.deletedAt ?? now);
+    throw restoreRefusal(deps, fresh, now) ?? tooLateToRestore(deps, life.deletedAt ?? now);
+  }
+  return {
+    recording: await visibleRecording(deps, access, recording.id),
+    linkDeleted: life.linkDeletedAt !== null,
+  };
+}
+
+/** A deleted recording that can still be restored, and when the purge removes it for good. */
+export interface DeletedRecording {
+  recording: Recording;
+  /** Deleted at + DELETED_RETENTION_DAYS: the next retention run after it removes it. */
+  purgeAt: number;
+  /** Whether the caller may restore it (the delete rule). */
+  canRestore: boolean;
+}
+
+/**
+ * The workspace's recordings that can still be restored (any member may see them), most recently
+ * deleted first. Not those of a deleted project, nor those whose purge has begun.
+ */
+export async function listDeletedRecordings(
+  deps: Deps,
+  access: Access,
+  page: PageRequest,
+): Promise<Page<DeletedRecording>> {
+  const { page: p, perPage } = checkPage(page);
+  const now = deps.clock.now();
+  const { ids, total } = await listRestorableRecordingIds(
+    deps.db,
+    access.workspace.id,
+    deletedCutoff(deps.config, now),
+    now,
+    { limit: perPage, offset: (p - 1) * perPage },
+  );
+  const items = (await findRecordingsByIds(deps.db, ids)).map((recording) => ({
+    recording,
+    purgeAt: purgeDueAt(deps.config, recording.deletedAt ?? now),
+    canRestore: mayDelete(access, recording),
+  }));
+  return { items, page: p, perPage, total };
+}
+
+/**
+ * A deleted recording of the caller's workspace with when it can be restored until (null: no
+ * longer), for pages that explain a 410; undefined when it is not deleted.
+ */
+export async function getDeletedRecording(
+  deps: Deps,
+  access: Access,
+  recordingId: string,
+): Promise<{ recording: Recording; restorableUntil: number | null; canRestore: boolean } | undefined> {
+  const recording = await workspaceRecording(deps, access, recordingId);
+  if (recording.deletedAt === null) return undefined;
+  const life = await findRecordingLifecycle(deps.db, recording.id);
+  const now = deps.clock.now();
+  const restorable = life !== undefined && restoreRefusal(deps, life, now) === undefined;
+  return {
+    recording,
+    restorableUntil: restorable ? purgeDueAt(deps.config, recording.deletedAt) : null,
+    canRestore: restorable && mayDelete(access, recording),
+  };
 }
 
 /**
@@ -403,9 +543,27 @@ export async function setRecordingExpiry(
     if (expiresAt > now + MAX_EXPIRY_AHEAD_MS)
       throw validationError('expiresAt', 'must be at most one year from now');
   }
-  if (!(await updateRecordingExpiry(deps.db, recording.id, expiresAt, now)))
+  if (recording.filesDeletedAt !== null) throw filesDeletedError();
+  if (!(await updateRecordingExpiry(deps.db, recording.id, expiresAt, now))) {
+    // Deleted meanwhile (RECORDING_GONE), or the retention job claimed its files first.
+    const fresh = await visibleRecording(deps, access, recording.id);
+    if (fresh.filesDeletedAt !== null) throw filesDeletedError();
     throw new ApiError(410, 'RECORDING_GONE', 'This recording has been deleted');
+  }
   return visibleRecording(deps, access, recording.id);
+}
+
+function filesDeletedError(): ApiError {
+  return new ApiError(
+    410,
+    'RECORDING_EXPIRED',
+    'This recording has expired and its video and logs have been deleted; its expiry can no longer be changed',
+  );
+}
+
+// A live recording whose files the job is removing: one of a deleted project being purged.
+function purgingError(): ApiError {
+  return new ApiError(410, 'RECORDING_GONE', 'This recording is being deleted with its project');
 }
 
 function expiredError(): ApiError {
@@ -437,6 +595,7 @@ export async function getRecordingResource(
   const recording = await visibleRecording(deps, access, recordingId);
   const now = deps.clock.now();
   if (isExpired(recording, now)) throw expiredError();
+  if (recording.filesDeletedAt !== null) throw purgingError();
   const resource = await findResource(deps.db, recording.id, kind);
   const words = KIND_WORDS[kind];
   if (!resource) {
@@ -516,6 +675,7 @@ export async function readRecordingLog<K extends LogKind>(
 ): Promise<RecordingLog<K>> {
   const recording = await visibleRecording(deps, access, recordingId);
   if (isExpired(recording, deps.clock.now())) throw expiredError();
+  if (recording.filesDeletedAt !== null) throw purgingError();
   const resource = await findResource(deps.db, recording.id, kind);
   const bytes = resource ? await deps.files.read(resource.storagePath) : undefined;
   if (!bytes) return { recording, captured: false, entries: [], invalidEntries: 0 };

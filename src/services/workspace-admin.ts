@@ -3,6 +3,7 @@ import type { Role } from '../domain/permissions.ts';
 import type { Member, Page, Workspace } from '../domain/types.ts';
 import type { Db } from '../store/db.ts';
 import { findActiveMember, findActiveMemberByUser, setMemberRole } from '../store/members.ts';
+import { getWorkspaceUsage } from '../store/usage.ts';
 import {
   countOwnedWorkspaces,
   listUserWorkspaces,
@@ -36,6 +37,20 @@ export async function listMyWorkspaces(
 /** The workspace the access was resolved for, with the caller's membership. */
 export function getWorkspace(access: Access): WorkspaceWithMembership {
   return { workspace: access.workspace, member: access.member };
+}
+
+/** Storage a workspace uses: bytes of the recording files kept, and recordings not deleted. */
+export interface WorkspaceStorage {
+  bytes: number;
+  recordings: number;
+}
+
+/**
+ * The workspace's storage use (any member may read it): counters kept current by every write that
+ * changes them (docs/storage.md, "Storage use"), so this is one lookup whatever the workspace holds.
+ */
+export async function getWorkspaceStorage(deps: Deps, access: Access): Promise<WorkspaceStorage> {
+  return getWorkspaceUsage(deps.db, access.workspace.id);
 }
 
 // PRODUCT.md §2 has no separate capability for renaming; workspace settings are for admins and owners.

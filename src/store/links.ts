@@ -81,6 +81,17 @@ export async function findLink(db: Db, workspaceId: string, linkId: string): Pro
   return row && toLink(row);
 }
 
+/** Links of the workspace with these ids (deleted or not), in the order of `ids`. */
+export async function findLinksByIds(db: Db, workspaceId: string, ids: string[]): Promise<Link[]> {
+  if (ids.length === 0) return [];
+  const rows = await selectLinks(db)
+    .where('l.id', 'in', ids)
+    .where('l.workspace_id', '=', workspaceId)
+    .execute();
+  const byId = new Map(rows.map((row) => [row.id, toLink(row)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 export interface LinkFilter {
   projectId?: string | undefined;
   createdBy?: string | undefined;

@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { adjustWorkspaceUsage } from './usage.ts';
 
 // Queries of the recorder (the public page behind a link and its upload API).
 
@@ -143,7 +144,10 @@ export async function findUploadTarget(db: Db, recordingId: string): Promise<Upl
   };
 }
 
-/** Replaces (or adds) one resource row of a recording. */
+/**
+ * Replaces (or adds) one resource row of a recording; the workspace's storage use loses the replaced
+ * row's size and gains the new one's, in the same handle (so in the caller's transaction).
+ */
 export async function upsertResource(
   db: Db,
   row: {
@@ -157,12 +161,24 @@ export async function upsertResource(
     created_at: number;
   },
 ): Promise<void> {
-  await db
+  const replaced = await db
     .deleteFrom('recording_resources')
     .where('recording_id', '=', row.recording_id)
     .where('kind', '=', row.kind)
-    .execute();
+    .returning('size')
+    .executeTakeFirst();
   await db.insertInto('recording_resources').values(row).execute();
+  const owner = await db
+    .selectFrom('recordings')
+    .select('workspace_id')
+    .where('id', '=', row.recording_id)
+    .executeTakeFirstOrThrow();
+  await adjustWorkspaceUsage(
+    db,
+    owner.workspace_id,
+    { bytes: row.size - Number(replaced?.size ?? 0), recordings: 0 },
+    row.created_at,
+  );
 }
 
 /** Whether a recording already has a resource of this kind. */

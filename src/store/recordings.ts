@@ -3,6 +3,7 @@ import type { ResourceKind } from '../domain/recording-resources.ts';
 import type { Recording } from '../domain/types.ts';
 import type { Db } from './db.ts';
 import type { Database, RecordingResourcesTable, RecordingsTable } from './schema.ts';
+import { adjustWorkspaceUsage } from './usage.ts';
 
 /** A stored resource file of a recording (the row, mapped; paths are relative to DATA_DIR/files). */
 export interface StoredResource {
@@ -101,6 +102,7 @@ function toRecording(row: JoinedRow): Recording {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     deletedAt: row.deleted_at,
+    filesDeletedAt: row.files_purge_started_at ?? null,
     link: { id: row.link_id, title: row.link_title },
     project: { id: row.project_id, title: row.project_title },
     domain: { id: row.domain_id, host: row.domain_host, status: row.domain_status },
@@ -161,14 +163,60 @@ export async function countLinkRecordings(db: Db, linkId: string): Promise<numbe
   return Number(row.n);
 }
 
-/** Inserts a recording row. */
+/** Inserts a recording row; a live one counts in its workspace's storage use (same handle). */
 export async function insertRecording(db: Db, row: RecordingsTable): Promise<void> {
   await db.insertInto('recordings').values(row).execute();
+  if (row.deleted_at === null)
+    await adjustWorkspaceUsage(db, row.workspace_id, { bytes: 0, recordings: 1 }, row.created_at);
 }
 
-/** Inserts the resource rows of a recording. */
+/**
+ * Inserts the resource rows of a recording and adds their sizes to the workspace's storage use, in
+ * the same handle (so in the caller's transaction). Each row counts its size, also where several rows
+ * point at one shared file (the demo's video and thumbnail).
+ */
 export async function insertResources(db: Db, rows: RecordingResourcesTable[]): Promise<void> {
-  if (rows.length > 0) await db.insertInto('recording_resources').values(rows).execute();
+  if (rows.length === 0) return;
+  await db.insertInto('recording_resources').values(rows).execute();
+  const owners = await db
+    .selectFrom('recordings')
+    .select(['id', 'workspace_id'])
+    .where('id', 'in', [...new Set(rows.map((r) => r.recording_id))])
+    .execute();
+  const workspaceOf = new Map(owners.map((o) => [o.id, o.workspace_id]));
+  const bytes = new Map<string, number>();
+  let now = 0;
+  for (const row of rows) {
+    // The foreign key guarantees the recording exists.
+    const workspaceId = workspaceOf.get(row.recording_id) ?? '';
+    bytes.set(workspaceId, (bytes.get(workspaceId) ?? 0) + row.size);
+    now = Math.max(now, row.created_at);
+  }
+  for (const [workspaceId, sum] of bytes) {
+    await adjustWorkspaceUsage(db, workspaceId, { bytes: sum, recordings: 0 }, now);
+  }
+}
+
+/**
+ * Deletes every resource row of a recording (its files are gone for good) and subtracts their sizes
+ * from the workspace's storage use, in the same handle. Returns the bytes removed.
+ */
+export async function deleteResources(db: Db, recordingId: string, now: number): Promise<number> {
+  const removed = await db
+    .deleteFrom('recording_resources')
+    .where('recording_id', '=', recordingId)
+    .returning('size')
+    .execute();
+  const bytes = removed.reduce((sum, r) => sum + Number(r.size), 0);
+  if (bytes !== 0) {
+    const owner = await db
+      .selectFrom('recordings')
+      .select('workspace_id')
+      .where('id', '=', recordingId)
+      .executeTakeFirstOrThrow();
+    await adjustWorkspaceUsage(db, owner.workspace_id, { bytes: -bytes, recordings: 0 }, now);
+  }
+  return bytes;
 }
 
 /** A recording by id in any workspace, deleted or not (the service decides what the caller may learn). */
@@ -247,18 +295,27 @@ export async function browseRecordingsPage(
   return { items: await findRecordingsByIds(db, ids.slice(0, limit)), hasMore: ids.length > limit };
 }
 
-/** Soft-deletes a live recording; false when it was already deleted. */
+/**
+ * Soft-deletes a live recording; false when it was already deleted. It stops counting as a recording
+ * of its workspace at once (same handle); its bytes count until its files are purged.
+ */
 export async function softDeleteRecording(db: Db, id: string, now: number): Promise<boolean> {
-  const result = await db
+  const deleted = await db
     .updateTable('recordings')
     .set({ deleted_at: now, updated_at: now })
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
+    .returning('workspace_id')
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  if (!deleted) return false;
+  await adjustWorkspaceUsage(db, deleted.workspace_id, { bytes: 0, recordings: -1 }, now);
+  return true;
 }
 
-/** Sets or clears the expiry of a live recording; false when it is deleted. */
+/**
+ * Sets or clears the expiry of a live recording; false when it is deleted or the retention job has
+ * claimed its files (conditional on the claim, so a new date and the job's removal never both win).
+ */
 export async function updateRecordingExpiry(
   db: Db,
   id: string,
@@ -270,6 +327,7 @@ export async function updateRecordingExpiry(
     .set({ expires_at: expiresAt, updated_at: now })
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
+    .where('files_purge_started_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

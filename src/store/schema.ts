@@ -107,6 +107,10 @@ export interface RecordingsTable {
   expires_at: number | null;
   /** Why the upload ended `failed`; null otherwise. */
   failure_reason?: string | null;
+  /** When the retention job began removing the files (the row stops claiming them); see 0041. */
+  files_purge_started_at?: number | null;
+  /** When the files were gone and the resource rows deleted (their bytes subtracted). */
+  files_purged_at?: number | null;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -154,6 +158,23 @@ export interface SetupTokensTable {
   used_at: number | null;
 }
 
+/** Storage use of a workspace, kept current by the writes that change it (0040_storage_usage). */
+export interface WorkspaceUsageTable {
+  workspace_id: string;
+  /** Sizes of the workspace's recording_resources rows (soft-deleted recordings' too, until purged). */
+  bytes: number;
+  /** Recordings not soft-deleted. */
+  recordings: number;
+  updated_at: number;
+}
+
+/** A maintenance job's lease (0041_maintenance_leases): who runs it, until when. */
+export interface MaintenanceLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
 export interface SchemaVersion {
   id: Generated<number>;
 }
@@ -171,6 +192,8 @@ export interface Database extends OAuthDatabase {
   api_keys: ApiKeysTable;
   rate_limit_counters: RateLimitCountersTable;
   setup_tokens: SetupTokensTable;
+  workspace_usage: WorkspaceUsageTable;
+  maintenance_leases: MaintenanceLeasesTable;
 }
 
 export interface OAuthClientsTable {

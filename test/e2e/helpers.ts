@@ -148,8 +148,11 @@ export interface DemoServer {
 }
 
 /** The real app listening on a loopback port, with a demo workspace of `recordings` recordings. */
-export async function startDemoServer(recordings = 12): Promise<DemoServer> {
-  const server = await startListeningApp();
+export async function startDemoServer(
+  recordings = 12,
+  options: { env?: Record<string, string> } = {},
+): Promise<DemoServer> {
+  const server = await startListeningApp(options.env ? { env: options.env } : {});
   try {
     const demo = await runDemo(server.t.deps, { recordings, seed: 'e2e-journeys' });
     const by = (role: DemoUser['role']) => demo.users.find((u) => u.role === role)!;

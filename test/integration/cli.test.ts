@@ -142,7 +142,7 @@ describe(`the userplane CLI [${testDialect}]`, () => {
       await new Promise((r) => setTimeout(r, 100));
     expect(output).toContain(`Userplane is running at http://localhost:${port}`);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-    expect(await ready.json()).toEqual({ status: 'ready', database: testDialect });
+    expect(await ready.json()).toEqual({ status: 'ready', database: testDialect, files: 'fs' });
     const me = await fetch(`http://127.0.0.1:${port}/api/v1/public/me`, {
       headers: { authorization: `Bearer ${env.TEST_KEY}` },
     });

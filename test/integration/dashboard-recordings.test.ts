@@ -11,6 +11,7 @@ import {
   recordingsWorkspace,
 } from '../helpers/builders-recordings.ts';
 import { hiddenValue, PageBrowser } from '../helpers/page-browser.ts';
+import { startS3Server, type TestS3Server } from '../helpers/s3-server.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 
 // Recordings list and player pages (PRODUCT.md §6) over real services and a real database.
@@ -281,5 +282,36 @@ describe('dashboard recordings', () => {
     const b = await outsider.get('/recordings/rec_unknown');
     expect(a.status).toBe(404);
     expect(await a.text()).toBe(await b.text());
+  });
+});
+
+describe('dashboard player with STORAGE=s3', () => {
+  let s3: TestS3Server;
+  let t: TestApp;
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    t = await createTestApp({ env: s3.env });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await s3?.stop();
+  });
+
+  it('plays the video from a presigned URL of the bucket, whose origin the page CSP allows for media', async () => {
+    const team = await recordingsWorkspace(t.deps);
+    const recording = await makeRecording(t.deps, team.links.admin);
+    const member = await signIn(t, team.member.email);
+    const res = await member.get(`/w/${team.workspace.id}/recordings/${recording.id}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const video = /<video data-player="" controls="" preload="metadata" src="([^"]+)"/.exec(html);
+    const src = video![1]!.replace(/&amp;/g, '&');
+    expect(new URL(src).origin).toBe(s3.endpoint);
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain(`media-src 'self' ${s3.endpoint}`);
+    expect(csp).toContain(`img-src 'self' data: ${s3.endpoint}`);
+    const file = await fetch(src);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('video/webm');
   });
 });

@@ -116,16 +116,25 @@ describe('GET /files/* with a signed URL', () => {
     });
   });
 
-  it('sets Content-Type from the extension', async () => {
-    const cases: Array<[string, string]> = [
-      ['/files/rec_abc/thumbnail.png', 'image/png'],
-      ['/files/rec_abc/console-log.ndjson', 'application/x-ndjson'],
-      ['/files/rec_abc/network-log.json', 'application/json'],
+  it('sets Content-Type from the extension; images show inline, logs download under a telling name', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['/files/rec_abc/thumbnail.png', 'image/png', 'inline'],
+      [
+        '/files/rec_abc/console-log.ndjson',
+        'application/x-ndjson',
+        'attachment; filename="rec_abc-console-log.ndjson"',
+      ],
+      [
+        '/files/rec_abc/network-log.json',
+        'application/json',
+        'attachment; filename="rec_abc-network-log.json"',
+      ],
     ];
-    for (const [file, type] of cases) {
+    for (const [file, type, disposition] of cases) {
       const { res } = await fetchFile(signFilePath(SECRET, file, EXP));
       expect(res.status, file).toBe(200);
       expect(res.headers.get('content-type'), file).toBe(type);
+      expect(res.headers.get('content-disposition'), file).toBe(disposition);
     }
   });
 

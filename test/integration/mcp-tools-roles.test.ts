@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Access } from '../../src/services/access.ts';
-import { createLink } from '../../src/services/links.ts';
+import { createLink, deleteLink } from '../../src/services/links.ts';
 import { changeMemberRole, removeMember } from '../../src/services/members.ts';
+import { deleteRecording } from '../../src/services/recordings.ts';
 import { addMember, teamWorkspace, userWithKey } from '../helpers/builders.ts';
 import { accessOf, verifiedDomain } from '../helpers/builders-links.ts';
 import { makeRecording } from '../helpers/builders-recordings.ts';
@@ -23,6 +24,14 @@ let accesses: Record<Role, Access>;
 let memberLinkId: string;
 let memberRecordingId: string;
 let clients: Record<Role | 'outsider', TestMcpClient>;
+
+/** A link made by `creator` with one recording on it, both deleted, for a restore. */
+async function freshDeleted(creator: Role): Promise<{ linkId: string; recordingId: string }> {
+  const made = await fresh(creator);
+  await deleteRecording(t.deps, accesses.owner, made.recordingId);
+  await deleteLink(t.deps, accesses.owner, made.linkId);
+  return made;
+}
 
 /** A link made by `creator` with one recording on it, for a destructive call. */
 async function fresh(creator: Role): Promise<{ linkId: string; recordingId: string }> {
@@ -93,6 +102,23 @@ const CASES: Case[] = [
     args: async (role) => ({
       workspaceId: ws,
       recordingId: (await fresh(role === 'admin' ? 'member' : 'admin')).recordingId,
+    }),
+    refused: ['member'],
+  },
+  // Restoring takes what deleting takes (issue 9): here the link and recording are someone else's.
+  {
+    tool: 'userplane_restore_link',
+    args: async (role) => ({
+      workspaceId: ws,
+      linkId: (await freshDeleted(role === 'admin' ? 'member' : 'admin')).linkId,
+    }),
+    refused: ['member'],
+  },
+  {
+    tool: 'userplane_restore_recording',
+    args: async (role) => ({
+      workspaceId: ws,
+      recordingId: (await freshDeleted(role === 'admin' ? 'member' : 'admin')).recordingId,
     }),
     refused: ['member'],
   },

@@ -42,6 +42,8 @@ const ALL_TOOLS = [
   'userplane_update_link',
   'userplane_delete_link',
   'userplane_delete_recording',
+  'userplane_restore_link',
+  'userplane_restore_recording',
 ].sort();
 
 const CONSOLE = [
@@ -170,13 +172,19 @@ describe('MCP tools: listing', () => {
     for (const tool of owner.tools) {
       const a = tool.annotations ?? {};
       const isDelete = tool.name.includes('_delete_');
-      const isWrite = isDelete || tool.name.includes('_create_') || tool.name.includes('_update_');
+      const isWrite =
+        isDelete ||
+        tool.name.includes('_create_') ||
+        tool.name.includes('_update_') ||
+        tool.name.includes('_restore_');
       expect(a.readOnlyHint, tool.name).toBe(!isWrite);
       expect(a.destructiveHint, tool.name).toBe(isDelete);
       expect(typeof a.idempotentHint, tool.name).toBe('boolean');
     }
     const byName = new Map(owner.tools.map((x) => [x.name, x.annotations]));
     expect(byName.get('userplane_update_link')?.idempotentHint).toBe(true);
+    expect(byName.get('userplane_restore_recording')?.idempotentHint).toBe(true);
+    expect(byName.get('userplane_restore_link')?.idempotentHint).toBe(true);
     expect(byName.get('userplane_create_link')?.idempotentHint).toBe(false);
     expect(byName.get('userplane_list_recordings')?.idempotentHint).toBe(true);
   });

@@ -213,7 +213,7 @@ describe(`recordings over HTTP [${testDialect}]`, () => {
       expect((await get(w.owner, `${base()}/${id}`)).status).toBe(200);
     });
 
-    it('a member deletes a recording of their own link; then it is gone (410) and its files removed', async () => {
+    it('a member deletes a recording of their own link; then it is gone (410), its files kept for a restore', async () => {
       const id = recs.member![0]!;
       const dir = join(t.config.dataDir, 'files', id);
       expect(existsSync(dir)).toBe(true);
@@ -231,7 +231,9 @@ describe(`recordings over HTTP [${testDialect}]`, () => {
       const listed = await (await get(w.member, `${base()}?per_page=20`)).json();
       expect(listed.data.pagination.total).toBe(11);
       expect(listed.data.recordings.map((r: { recordingId: string }) => r.recordingId)).not.toContain(id);
-      expect(existsSync(dir)).toBe(false);
+      // Soft delete keeps the files (issue 9): a restore brings everything back within the grace
+      // period; the retention job removes them after it (test/integration/retention.test.ts).
+      expect(existsSync(dir)).toBe(true);
       // The row stays (soft delete): the single-use rule and audits still see it.
       const row = await t.store.db
         .selectFrom('recordings')
@@ -366,15 +368,12 @@ describe(`recordings over HTTP [${testDialect}]`, () => {
         .where('link_id', '=', link)
         .execute();
       expect(rows).toHaveLength(1);
-      // Losers left no files behind.
+      // Losers left no files behind: every folder belongs to a recording row (deleted ones keep
+      // their files until the retention job purges them).
       const winner = (won[0] as PromiseFulfilledResult<{ id: string }>).value.id;
-      const live = await t.store.db
-        .selectFrom('recordings')
-        .select('id')
-        .where('deleted_at', 'is', null)
-        .execute();
-      const liveIds = new Set(live.map((r) => r.id));
-      expect(readdirSync(join(t.config.dataDir, 'files')).filter((d) => !liveIds.has(d))).toEqual([]);
+      const stored = await t.store.db.selectFrom('recordings').select('id').execute();
+      const storedIds = new Set(stored.map((r) => r.id));
+      expect(readdirSync(join(t.config.dataDir, 'files')).filter((d) => !storedIds.has(d))).toEqual([]);
 
       const res = await t.request(`${base()}/${winner}`, json('DELETE', w.member));
       expect(res.status).toBe(200);

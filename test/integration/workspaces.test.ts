@@ -122,6 +122,8 @@ describe(`workspaces over HTTP [${testDialect}]`, () => {
           workspaceRole: role,
           workspaceJoinedAt: expect.any(String),
         },
+        // No recordings yet (test/integration/storage-usage.test.ts counts real ones).
+        storage: { bytes: 0, recordings: 0 },
       });
     }
   });

@@ -19,6 +19,7 @@ describe('configuration', () => {
     expect(config.trustProxy).toEqual([]);
     expect(config.apiRateLimitPerMinute).toBe(120);
     expect(config.apiRateLimitPerDay).toBe(10_000);
+    expect(config.deletedRetentionDays).toBe(30);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -46,9 +47,73 @@ describe('configuration', () => {
     ['TRUST_PROXY', 'not-an-ip'],
     ['ALLOW_PRIVATE_NETWORK_FETCH', 'maybe'],
     ['API_RATE_LIMIT_PER_MINUTE', '0'],
+    ['DELETED_RETENTION_DAYS', '0'],
+    ['DELETED_RETENTION_DAYS', '3651'],
   ])('a bad %s stops the start with a message naming it', (name, value) => {
     expect(() => loadConfig({ ...base(), [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base(), [name]: value })).toThrow(name);
+  });
+
+  it('stores recording files on the local disk unless STORAGE=s3', () => {
+    expect(loadConfig(base()).storage).toEqual({ kind: 'fs' });
+    const config = loadConfig({ ...base(), S3_BUCKET: 'forgotten' });
+    expect(config.storage).toEqual({ kind: 'fs' });
+    expect(config.warnings.join('\n')).toMatch(/S3_BUCKET is set but STORAGE is fs/);
+  });
+
+  it('reads the S3 settings with their defaults: us-east-1, virtual-hosted style, the default credential chain, no prefix', () => {
+    expect(loadConfig({ ...base(), STORAGE: 's3', S3_BUCKET: 'recordings' }).storage).toEqual({
+      kind: 's3',
+      bucket: 'recordings',
+      region: 'us-east-1',
+      endpoint: null,
+      forcePathStyle: false,
+      credentials: null,
+      prefix: '',
+    });
+    const minio = loadConfig({
+      ...base(),
+      STORAGE: 's3',
+      S3_BUCKET: 'recordings',
+      S3_REGION: 'auto',
+      S3_ENDPOINT: 'http://minio.internal:9000/',
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      S3_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI',
+      S3_PREFIX: 'userplane',
+    }).storage;
+    expect(minio).toEqual({
+      kind: 's3',
+      bucket: 'recordings',
+      region: 'auto',
+      endpoint: 'http://minio.internal:9000',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI' },
+      prefix: 'userplane/',
+    });
+  });
+
+  it.each([
+    [{ STORAGE: 'gcs' }, 'STORAGE must be fs or s3'],
+    [{ STORAGE: 's3' }, 'S3_BUCKET is required with STORAGE=s3'],
+    [{ STORAGE: 's3', S3_BUCKET: 'a b' }, 'S3_BUCKET is not a valid bucket name'],
+    [{ STORAGE: 's3', S3_BUCKET: 'b1b', S3_REGION: 'us east' }, 'S3_REGION'],
+    [{ STORAGE: 's3', S3_BUCKET: 'b1b', S3_ENDPOINT: 'minio:9000' }, 'S3_ENDPOINT'],
+    [{ STORAGE: 's3', S3_BUCKET: 'b1b', S3_FORCE_PATH_STYLE: 'sometimes' }, 'S3_FORCE_PATH_STYLE'],
+    [
+      { STORAGE: 's3', S3_BUCKET: 'b1b', S3_ACCESS_KEY_ID: 'AKID' },
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY',
+    ],
+    [
+      { STORAGE: 's3', S3_BUCKET: 'b1b', S3_SECRET_ACCESS_KEY: 'x' },
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY',
+    ],
+    [{ STORAGE: 's3', S3_BUCKET: 'b1b', S3_PREFIX: '/abs' }, 'S3_PREFIX'],
+    [{ STORAGE: 's3', S3_BUCKET: 'b1b', S3_PREFIX: 'a/../b' }, 'S3_PREFIX'],
+    [{ STORAGE: 's3', S3_BUCKET: 'b1b', S3_PREFIX: 'a b' }, 'S3_PREFIX'],
+  ])('a bad storage setting (%o) stops the start naming it', (env, message) => {
+    expect(() => loadConfig({ ...base(), ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base(), ...env })).toThrow(message);
   });
 
   it('generates a secret into DATA_DIR once, with a warning, and reuses it', () => {

@@ -129,6 +129,15 @@ export function errorResponses(...statuses: number[]) {
   return out;
 }
 
+/** OpenAPI error responses with descriptions of their own (naming the codes each status carries). */
+export function describedErrors(descriptions: Record<number, string>): ReturnType<typeof errorResponses> {
+  const out: ReturnType<typeof errorResponses> = {};
+  for (const [status, description] of Object.entries(descriptions)) {
+    out[Number(status)] = { description, content: { 'application/json': { schema: ErrorSchema } } };
+  }
+  return out;
+}
+
 /** A JSON request body entry for createRoute, required so a missing or non-JSON body is a 400. */
 export function jsonBody<T extends z.ZodTypeAny>(schema: T) {
   return { required: true, content: { 'application/json': { schema } } } as const;

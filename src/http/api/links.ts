@@ -12,9 +12,11 @@ import {
   MAX_LINK_PROVIDER_ID,
   MAX_LINK_PROVIDER_REFERENCE,
   MAX_LINK_TITLE,
+  restoreLink,
   updateLink,
 } from '../../services/links.ts';
 import {
+  describedErrors,
   envelope,
   errorResponses,
   jsonBody,
@@ -165,6 +167,10 @@ const remove = createRoute({
   path: '/public/workspace/{workspaceId}/links/{linkId}',
   tags: ['Links'],
   summary: "Delete a link (admin, owner, or the link's creator)",
+  description:
+    'Customers can no longer record through it; recordings already made stay. It answers 410 LINK_GONE ' +
+    'at once and can be restored with POST …/restore for DELETED_RETENTION_DAYS (default 30) days; ' +
+    'after that the retention job removes it, once no recording made through it is left.',
   request: { params: linkParams },
   responses: {
     200: {
@@ -172,6 +178,26 @@ const remove = createRoute({
       content: { 'application/json': { schema: envelope(z.object({ linkId: z.string() })) } },
     },
     ...errorResponses(403, 404, 410),
+  },
+});
+
+const restore = createRoute({
+  method: 'post',
+  path: '/public/workspace/{workspaceId}/links/{linkId}/restore',
+  tags: ['Links'],
+  summary: "Restore a deleted link within the grace period (admin, owner, or the link's creator)",
+  description:
+    'Brings a deleted link back within DELETED_RETENTION_DAYS (default 30) of its deletion: customers ' +
+    'can record through it again (a single-use link that already has a recording stays used).',
+  request: { params: linkParams },
+  responses: {
+    200: { description: 'Restored', content: LinkEnvelope },
+    ...errorResponses(404),
+    ...describedErrors({
+      403: "NOT_A_MEMBER, or LINK_RESTORE_FORBIDDEN: restoring needs the admin or owner role, or being the link's creator",
+      409: 'LINK_NOT_DELETED: the link is not deleted; there is nothing to restore',
+      410: 'LINK_GONE: deleted longer ago than the grace period, it can no longer be restored; LINK_PROJECT_DELETED: its project was deleted, and its links with it',
+    }),
   },
 });
 
@@ -195,7 +221,7 @@ export function linkToWire(link: Link, publicUrl: string): z.infer<typeof LinkSc
   };
 }
 
-/** Recording links of a workspace: list, create, get, update, delete. */
+/** Recording links of a workspace: list, create, get, update, delete, restore. */
 export const registerLinkRoutes: RegisterRoutes = (api, deps) => {
   const wire = (link: Link) => linkToWire(link, deps.config.publicUrl);
 
@@ -254,5 +280,11 @@ export const registerLinkRoutes: RegisterRoutes = (api, deps) => {
     const access = await requireMember(deps, c.get('userId'), workspaceId);
     await deleteLink(deps, access, linkId);
     return ok(c, 'Link deleted', { linkId });
+  });
+
+  api.openapi(restore, async (c) => {
+    const { workspaceId, linkId } = c.req.valid('param');
+    const access = await requireMember(deps, c.get('userId'), workspaceId);
+    return ok(c, 'Link restored', wire(await restoreLink(deps, access, linkId)));
   });
 };

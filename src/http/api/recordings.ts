@@ -10,8 +10,10 @@ import {
   isExpired,
   listRecordings,
   playerUrl,
+  restoreRecording,
 } from '../../services/recordings.ts';
 import {
+  describedErrors,
   envelope,
   errorResponses,
   ok,
@@ -149,6 +151,10 @@ const remove = createRoute({
   path: '/public/workspace/{workspaceId}/recordings/{recordingId}',
   tags,
   summary: "Delete a recording (admin, owner, or its link's creator)",
+  description:
+    'The recording answers 410 RECORDING_GONE at once. Its files are kept for the grace period ' +
+    '(DELETED_RETENTION_DAYS, default 30 days), during which POST …/restore brings it back; after ' +
+    'that the retention job removes its files and rows for good.',
   request: { params: recordingParams },
   responses: {
     200: {
@@ -156,6 +162,41 @@ const remove = createRoute({
       content: { 'application/json': { schema: envelope(z.object({ recordingId: z.string() })) } },
     },
     ...errorResponses(403, 404, 410),
+  },
+});
+
+const restore = createRoute({
+  method: 'post',
+  path: '/public/workspace/{workspaceId}/recordings/{recordingId}/restore',
+  tags,
+  summary: "Restore a deleted recording within the grace period (admin, owner, or its link's creator)",
+  description:
+    'Brings a deleted recording back with its video and logs, within DELETED_RETENTION_DAYS (default ' +
+    '30) of its deletion. Its link is left as it is: `linkDeleted: true` says the link is still ' +
+    'deleted (restore it with POST …/links/{linkId}/restore for customers to record through it again).',
+  request: { params: recordingParams },
+  responses: {
+    200: {
+      description: 'Restored',
+      content: {
+        'application/json': {
+          schema: envelope(
+            z.object({
+              recording: RecordingSchema,
+              linkDeleted: z
+                .boolean()
+                .openapi({ description: "True when the recording's link is still deleted" }),
+            }),
+          ),
+        },
+      },
+    },
+    ...errorResponses(404),
+    ...describedErrors({
+      403: "NOT_A_MEMBER, RECORDING_WORKSPACE_MISMATCH, or RECORDING_RESTORE_FORBIDDEN: restoring needs the admin or owner role, or being the creator of the recording's link",
+      409: 'RECORDING_NOT_DELETED: the recording is not deleted; there is nothing to restore',
+      410: 'RECORDING_GONE: deleted longer ago than the grace period (or already being purged), it can no longer be restored; PROJECT_GONE: its project was deleted, and its recordings with it',
+    }),
   },
 });
 
@@ -217,6 +258,19 @@ export const registerRecordingRoutes: RegisterRoutes = (api, deps) => {
     const access = await requireMember(deps, c.get('userId'), workspaceId);
     await deleteRecording(deps, access, recordingId);
     return ok(c, 'Recording deleted', { recordingId });
+  });
+
+  api.openapi(restore, async (c) => {
+    const { workspaceId, recordingId } = c.req.valid('param');
+    const access = await requireMember(deps, c.get('userId'), workspaceId);
+    const { recording, linkDeleted } = await restoreRecording(deps, access, recordingId);
+    return ok(
+      c,
+      linkDeleted
+        ? 'Recording restored; its link is still deleted (restore the link for customers to record through it again)'
+        : 'Recording restored',
+      { recording: recordingToWire(deps, recording, deps.clock.now()), linkDeleted },
+    );
   });
 
   api.openapi(resource, async (c) => {

@@ -3,7 +3,12 @@ import { ApiError } from '../../domain/errors.ts';
 import type { Member, Workspace } from '../../domain/types.ts';
 import { requireMember } from '../../services/access.ts';
 import { SEARCH_TERM_MAX, SEARCH_TYPES, type SearchResult, searchWorkspace } from '../../services/search.ts';
-import { getWorkspace, listMyWorkspaces } from '../../services/workspace-admin.ts';
+import {
+  getWorkspace,
+  getWorkspaceStorage,
+  listMyWorkspaces,
+  type WorkspaceStorage,
+} from '../../services/workspace-admin.ts';
 import {
   envelope,
   errorResponses,
@@ -25,15 +30,34 @@ export const MembershipSchema = z
   })
   .openapi('WorkspaceMembership');
 
-const WorkspaceSchema = z
+const workspaceFields = {
+  workspaceId: z.string(),
+  workspaceName: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  membership: MembershipSchema.optional(),
+};
+
+const WorkspaceSchema = z.object(workspaceFields).openapi('Workspace');
+
+const WorkspaceStorageSchema = z
   .object({
-    workspaceId: z.string(),
-    workspaceName: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    membership: MembershipSchema.optional(),
+    bytes: z.number().int().openapi({
+      description:
+        "Bytes of the workspace's recording files: every stored resource (video, thumbnail, logs) of its recordings, deleted ones included until their files are purged. Demo recordings share one video file; each counts its size.",
+      example: 1_234_567,
+    }),
+    recordings: z
+      .number()
+      .int()
+      .openapi({ description: 'Recordings not deleted (pending, ready and failed)', example: 14 }),
   })
-  .openapi('Workspace');
+  .openapi('WorkspaceStorage');
+
+// One workspace (GET /public/workspace/{id}) also tells its storage use; lists do not.
+const WorkspaceDetailSchema = z
+  .object({ ...workspaceFields, storage: WorkspaceStorageSchema })
+  .openapi('WorkspaceDetail');
 
 /** Domain membership → wire membership. */
 export function membershipToWire(member: Member): z.infer<typeof MembershipSchema> {
@@ -53,6 +77,11 @@ export function workspaceToWire(workspace: Workspace, member?: Member): z.infer<
     updatedAt: toIso(workspace.updatedAt),
     ...(member ? { membership: membershipToWire(member) } : {}),
   };
+}
+
+/** Storage use → wire. */
+function storageToWire(storage: WorkspaceStorage): z.infer<typeof WorkspaceStorageSchema> {
+  return { bytes: storage.bytes, recordings: storage.recordings };
 }
 
 const listWorkspaces = createRoute({
@@ -88,12 +117,14 @@ const getOne = createRoute({
   method: 'get',
   path: '/public/workspace/{workspaceId}',
   tags: ['Workspaces'],
-  summary: "One workspace with the caller's membership",
+  summary: "One workspace with the caller's membership and its storage use",
+  description:
+    '`storage` is kept current as recordings and their files are stored and deleted, so reading it costs the same whatever the workspace holds.',
   request: { params: wsParams },
   responses: {
     200: {
       description: 'The workspace',
-      content: { 'application/json': { schema: envelope(WorkspaceSchema) } },
+      content: { 'application/json': { schema: envelope(WorkspaceDetailSchema) } },
     },
     ...errorResponses(403, 410),
   },
@@ -240,7 +271,11 @@ export const registerWorkspaceRoutes: RegisterRoutes = (api, deps) => {
   api.openapi(getOne, async (c) => {
     const access = await requireMember(deps, c.get('userId'), c.req.valid('param').workspaceId);
     const { workspace, member } = getWorkspace(access);
-    return ok(c, 'Workspace retrieved', workspaceToWire(workspace, member));
+    const storage = await getWorkspaceStorage(deps, access);
+    return ok(c, 'Workspace retrieved', {
+      ...workspaceToWire(workspace, member),
+      storage: storageToWire(storage),
+    });
   });
 
   api.openapi(

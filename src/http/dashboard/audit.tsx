@@ -15,6 +15,12 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+/** "3 deleted recordings were", "1 deleted recording was". */
+function count(value: unknown, noun: string): string {
+  const n = typeof value === 'number' ? value : 0;
+  return n === 1 ? `1 ${noun} was` : `${n} ${noun}s were`;
+}
+
 /** One sentence for an event; unknown types fall back to their name. */
 export function describeAuditEvent(event: AuditLogEntry): string {
   const who = event.userName ?? event.userEmail ?? 'Someone';
@@ -52,6 +58,18 @@ export function describeAuditEvent(event: AuditLogEntry): string {
       return `${who} changed ${target}'s role from ${text(d.from) ?? '?'} to ${text(d.to) ?? '?'}`;
     case 'member.removed':
       return `${who} removed ${target}`;
+    case 'retention.expired_files_removed':
+      return `Retention: the video and logs of ${count(d.recordings, 'expired recording')} deleted`;
+    case 'retention.recordings_purged':
+      return d.reason === 'project'
+        ? `Retention: ${count(d.recordings, 'recording')} removed for good with their deleted project`
+        : `Retention: ${count(d.recordings, 'deleted recording')} removed for good`;
+    case 'retention.links_purged':
+      return d.reason === 'project'
+        ? `Retention: ${count(d.links, 'link')} removed for good with their deleted project`
+        : `Retention: ${count(d.links, 'deleted link')} removed for good`;
+    case 'retention.project_purged':
+      return 'Retention: a deleted project was removed for good';
     default:
       return event.type;
   }

@@ -6,12 +6,14 @@ import { sessionMiddleware } from '../middleware/session.ts';
 import { renderErrorPage } from '../pages/error-page.tsx';
 import { createAssetRoutes } from './assets.ts';
 import { dashboardErrorHandler, loadDashboardContext } from './context.ts';
+import { createDeletedPages } from './deleted.tsx';
 import { createLinksPages } from './links.tsx';
 import { createRecordingsPages } from './recordings.tsx';
 import { dashboardHeaders } from './shell.tsx';
 
-// The dashboard's Recordings and Links pages, the workspace switcher and our own scripts. Other
-// dashboard routers (settings, team, account, audit) are mounted next to this one in app.ts.
+// The dashboard's Recordings, Links and Recently deleted pages, the workspace switcher and our own
+// scripts. Other dashboard routers (settings, team, account, audit) are mounted next to this one in
+// app.ts.
 // Middleware is attached per route (never use('*')), so mounting at '/' wraps nobody else's routes.
 
 /** The middleware chains every dashboard route uses. */
@@ -27,7 +29,8 @@ const FORM_LIMIT = 64 * 1024;
 
 /** Builds the middleware chains for dashboard routers. */
 export function dashboardChains(deps: Deps): DashboardChains {
-  const headers = dashboardHeaders();
+  // With STORAGE=s3 the player's video comes from the bucket's presigned URLs.
+  const headers = dashboardHeaders(deps.files.downloadOrigin);
   const session = sessionMiddleware(deps);
   const limit = bodyLimit({
     maxSize: FORM_LIMIT,
@@ -55,5 +58,6 @@ export function createDashboard(deps: Deps): Hono {
 
   app.route('/', createRecordingsPages(deps, chains));
   app.route('/', createLinksPages(deps, chains));
+  app.route('/', createDeletedPages(deps, chains));
   return app;
 }

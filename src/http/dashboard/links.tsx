@@ -24,6 +24,7 @@ import {
   stopWith,
   type WorkspaceContext,
 } from './context.ts';
+import { deletedPath } from './deleted.tsx';
 import type { DashboardChains } from './index.ts';
 import {
   CsrfField,
@@ -46,7 +47,9 @@ const CHOICES = { page: 1, perPage: 100 };
 const FLASH: Record<string, string> = {
   'link-created': 'Link created. Copy it and send it to a customer.',
   'link-updated': 'Link saved.',
-  'link-deleted': 'Link deleted. Recordings made through it are kept.',
+  'link-deleted':
+    'Link deleted. Recordings made through it are kept. You can restore it from Recently deleted.',
+  'link-restored': 'Link restored: customers can record through it again.',
   'link-gone': 'That link has been deleted.',
 };
 
@@ -275,6 +278,8 @@ function LinksPage(props: {
   values: LinkForm;
   error?: FormError | undefined;
   publicUrl: string;
+  /** DELETED_RETENTION_DAYS: how long a deleted link can be restored. */
+  restoreDays: number;
 }) {
   const { ctx, ws } = props;
   const id = ws.current.id;
@@ -291,7 +296,8 @@ function LinksPage(props: {
       <h1>Links</h1>
       <p class="muted">
         Send a link to a customer; when they open it they can record their screen on your site, and the
-        recording appears under <a href={`${wsPath(id)}/recordings`}>Recordings</a>.
+        recording appears under <a href={`${wsPath(id)}/recordings`}>Recordings</a>.{' '}
+        <a href={deletedPath(id)}>Recently deleted</a>
       </p>
       {props.links.length === 0 ? (
         <div class="card empty">
@@ -351,6 +357,7 @@ function LinksPage(props: {
                             Delete
                           </a>
                           <DeleteDialog
+                            restoreDays={props.restoreDays}
                             id={`delete-${link.id}`}
                             title={title}
                             action={`${linkPath(id, link.id)}/delete`}
@@ -395,11 +402,20 @@ function DeleteForm(props: { action: string; csrf: string }) {
   );
 }
 
-function DeleteDialog(props: { id: string; title: string; action: string; csrf: string }) {
+function DeleteDialog(props: {
+  id: string;
+  title: string;
+  action: string;
+  csrf: string;
+  restoreDays: number;
+}) {
   return (
     <dialog id={props.id} aria-labelledby={`${props.id}-title`}>
       <h2 id={`${props.id}-title`}>Delete “{props.title}”?</h2>
-      <p>Customers can no longer record through it. Recordings already made through it are kept.</p>
+      <p>
+        Customers can no longer record through it. Recordings already made through it are kept. You can
+        restore it from Recently deleted for {props.restoreDays} days.
+      </p>
       <div class="actions">
         <button type="button" class="secondary" data-close="" autofocus>
           Cancel
@@ -417,6 +433,8 @@ function EditPage(props: {
   values: LinkForm;
   error?: FormError | undefined;
   publicUrl: string;
+  /** DELETED_RETENTION_DAYS: how long a deleted link can be restored. */
+  restoreDays: number;
   /** The link's latest recordings, newest first. */
   recordings: Page<Recording>;
 }) {
@@ -508,6 +526,7 @@ function EditPage(props: {
               Delete this link…
             </a>
             <DeleteDialog
+              restoreDays={props.restoreDays}
               id="delete-dialog"
               title={link.title ?? 'Untitled link'}
               action={`${base}/delete`}
@@ -520,7 +539,12 @@ function EditPage(props: {
   );
 }
 
-function ConfirmDeletePage(props: { ctx: DashboardContext; ws: WorkspaceContext; link: Link }) {
+function ConfirmDeletePage(props: {
+  ctx: DashboardContext;
+  ws: WorkspaceContext;
+  link: Link;
+  restoreDays: number;
+}) {
   const { ctx, ws, link } = props;
   const base = linkPath(ws.current.id, link.id);
   return (
@@ -534,7 +558,10 @@ function ConfirmDeletePage(props: { ctx: DashboardContext; ws: WorkspaceContext;
     >
       <div class="card narrow">
         <h1>Delete “{link.title ?? 'Untitled link'}”?</h1>
-        <p>Customers can no longer record through it. Recordings already made through it are kept.</p>
+        <p>
+          Customers can no longer record through it. Recordings already made through it are kept. You can
+          restore it from Recently deleted for {props.restoreDays} days.
+        </p>
         <div class="actions">
           <a href={`${wsPath(ws.current.id)}/links`}>Cancel</a>
           <DeleteForm action={`${base}/delete`} csrf={ctx.csrf} />
@@ -600,6 +627,7 @@ export function createLinksPages(deps: Deps, chains: DashboardChains): Hono {
         values={values}
         error={error}
         publicUrl={publicUrl}
+        restoreDays={deps.config.deletedRetentionDays}
       />,
       error ? 400 : 200,
     );
@@ -644,6 +672,7 @@ export function createLinksPages(deps: Deps, chains: DashboardChains): Hono {
         link={link}
         values={valuesOf(link)}
         publicUrl={publicUrl}
+        restoreDays={deps.config.deletedRetentionDays}
         recordings={recordings}
       />,
     );
@@ -680,6 +709,7 @@ export function createLinksPages(deps: Deps, chains: DashboardChains): Hono {
         values={values}
         error={error}
         publicUrl={publicUrl}
+        restoreDays={deps.config.deletedRetentionDays}
         recordings={recordings}
       />,
       400,
@@ -691,7 +721,10 @@ export function createLinksPages(deps: Deps, chains: DashboardChains): Hono {
     const ws = await requireWorkspace(c, deps, c.req.param('ws'));
     const link = await loadLink(c, deps, ws, c.req.param('id'));
     if (!mayDelete(ws, link)) return c.redirect(`${linkPath(ws.current.id, link.id)}/edit`, 303);
-    return renderDashboard(c, <ConfirmDeletePage ctx={ctx} ws={ws} link={link} />);
+    return renderDashboard(
+      c,
+      <ConfirmDeletePage ctx={ctx} ws={ws} link={link} restoreDays={deps.config.deletedRetentionDays} />,
+    );
   });
 
   app.post('/w/:ws/links/:id/delete', ...chains.form, async (c) => {

@@ -12,6 +12,7 @@ import { listMembers } from '../../services/members.ts';
 import { listProjects } from '../../services/projects.ts';
 import {
   deleteRecording,
+  getDeletedRecording,
   getRecording,
   getRecordingResource,
   isExpired,
@@ -30,6 +31,7 @@ import {
   stopWith,
   type WorkspaceContext,
 } from './context.ts';
+import { deletedPath, RestoreForm, restoreRecordingPath } from './deleted.tsx';
 import type { DashboardChains } from './index.ts';
 import {
   CsrfField,
@@ -56,7 +58,10 @@ const ID_MAX = 64;
 
 const FLASH: Record<string, string> = {
   'workspace-created': 'Workspace created. Create a link to start receiving recordings.',
-  'recording-deleted': 'Recording deleted.',
+  'recording-deleted': 'Recording deleted. You can restore it from Recently deleted.',
+  'recording-restored': 'Recording restored.',
+  'recording-restored-link-deleted':
+    'Recording restored. Its link is still deleted: restore the link from Recently deleted for customers to record through it again.',
   'expiry-set': 'Expiry date saved.',
   'expiry-cleared': 'This recording no longer expires.',
 };
@@ -130,6 +135,9 @@ function RecordingsList(props: {
       flash={props.flash}
     >
       <h1>Recordings</h1>
+      <p class="muted">
+        <a href={deletedPath(id)}>Recently deleted</a>
+      </p>
       <form method="get" action={`${wsPath(id)}/recordings`} class="filters" aria-label="Filter recordings">
         <div>
           <label for="filter-project">Project</label>
@@ -441,6 +449,8 @@ interface PlayerData {
   actions?: LogPanel<'action'> | undefined;
   canDelete: boolean;
   now: number;
+  /** DELETED_RETENTION_DAYS: how long a deleted recording can be restored. */
+  restoreDays: number;
 }
 
 function dateInput(ms: number): string {
@@ -457,6 +467,22 @@ function ExpiryForm(props: {
   const action = `${recordingPath(props.workspaceId, r.id)}/expiry`;
   const min = dateInput(props.data.now + DAY_MS);
   const max = dateInput(props.data.now + MAX_EXPIRY_AHEAD_MS);
+  if (r.filesDeletedAt !== null) {
+    return (
+      <section class="card" aria-labelledby="expiry-heading">
+        <h2 id="expiry-heading">Expiry</h2>
+        <p>
+          {r.expiresAt !== null ? (
+            <>
+              Expired on <Time ms={r.expiresAt} />.{' '}
+            </>
+          ) : null}
+          Its video and logs were deleted on <Time ms={r.filesDeletedAt} />, so its expiry can no longer be
+          changed.
+        </p>
+      </section>
+    );
+  }
   return (
     <section class="card" aria-labelledby="expiry-heading">
       <h2 id="expiry-heading">Expiry</h2>
@@ -562,8 +588,10 @@ function PlayerPage(props: {
         <div class="stage">
           {data.expired ? (
             <div class="warning expired" role="status">
-              <strong>This recording has expired.</strong> Its video and logs are no longer available; its
-              details are kept below. Set a new expiry date to keep it from being removed, or delete it.
+              <strong>This recording has expired.</strong>{' '}
+              {r.filesDeletedAt !== null
+                ? 'Its video and logs have been deleted; its details are kept below.'
+                : 'Its video and logs are no longer available and will be deleted shortly; its details are kept below. Set a new expiry date to keep them, or delete the recording.'}
             </div>
           ) : data.video?.src ? (
             <video data-player="" controls preload="metadata" src={data.video.src}>
@@ -611,13 +639,19 @@ function PlayerPage(props: {
         {data.canDelete ? (
           <section class="card" aria-labelledby="delete-heading">
             <h2 id="delete-heading">Delete</h2>
-            <p>Deleting removes the video and logs for everyone in the workspace. This cannot be undone.</p>
+            <p>
+              Deleting removes the recording for everyone in the workspace. It can be restored from Recently
+              deleted for {data.restoreDays} days; after that its video and logs are removed for good.
+            </p>
             <a class="button danger" href={`${base}/delete`} data-confirm="delete-dialog">
               Delete recording…
             </a>
             <dialog id="delete-dialog" aria-labelledby="delete-dialog-title">
               <h2 id="delete-dialog-title">Delete this recording?</h2>
-              <p>The video and logs of “{title}” are removed for everyone. This cannot be undone.</p>
+              <p>
+                “{title}” is removed for everyone. It can be restored for {data.restoreDays} days; after that
+                its video and logs are removed for good.
+              </p>
               <div class="actions">
                 <button type="button" class="secondary" data-close="" autofocus>
                   Cancel
@@ -632,8 +666,12 @@ function PlayerPage(props: {
   );
 }
 
-function GonePage(props: { ctx: DashboardContext; ws: WorkspaceContext }) {
-  const { ctx, ws } = props;
+function GonePage(props: {
+  ctx: DashboardContext;
+  ws: WorkspaceContext;
+  deleted?: { recording: Recording; restorableUntil: number | null; canRestore: boolean } | undefined;
+}) {
+  const { ctx, ws, deleted } = props;
   return (
     <DashboardPage
       title="Recording deleted"
@@ -645,7 +683,29 @@ function GonePage(props: { ctx: DashboardContext; ws: WorkspaceContext }) {
     >
       <div class="card">
         <h1>This recording has been deleted</h1>
-        <p>Its video and logs were removed and cannot be restored.</p>
+        {deleted && deleted.restorableUntil !== null ? (
+          <>
+            <p>
+              It can be restored until <Time ms={deleted.restorableUntil} />; after that its video and logs
+              are removed for good.{' '}
+              {deleted.canRestore
+                ? null
+                : 'Admins, owners and the creator of its link can restore it from Recently deleted.'}
+            </p>
+            {deleted.canRestore ? (
+              <RestoreForm
+                action={restoreRecordingPath(ws.current.id, deleted.recording.id)}
+                csrf={ctx.csrf}
+                label="Restore this recording"
+              />
+            ) : null}
+          </>
+        ) : (
+          <p>It can no longer be restored.</p>
+        )}
+        <p>
+          <a href={deletedPath(ws.current.id)}>Recently deleted</a>
+        </p>
         <p>
           <a href={`${wsPath(ws.current.id)}/recordings`}>Back to the recordings</a>
         </p>
@@ -654,7 +714,12 @@ function GonePage(props: { ctx: DashboardContext; ws: WorkspaceContext }) {
   );
 }
 
-function ConfirmDeletePage(props: { ctx: DashboardContext; ws: WorkspaceContext; recording: Recording }) {
+function ConfirmDeletePage(props: {
+  ctx: DashboardContext;
+  ws: WorkspaceContext;
+  recording: Recording;
+  restoreDays: number;
+}) {
   const { ctx, ws, recording } = props;
   const base = recordingPath(ws.current.id, recording.id);
   return (
@@ -670,7 +735,8 @@ function ConfirmDeletePage(props: { ctx: DashboardContext; ws: WorkspaceContext;
         <h1>Delete this recording?</h1>
         <p>
           The video and logs of “{recording.link.title ?? 'Untitled link'}” (<Time ms={recording.createdAt} />
-          ) are removed for everyone in the workspace. This cannot be undone.
+          ) is removed for everyone in the workspace. It can be restored from Recently deleted for{' '}
+          {props.restoreDays} days; after that its video and logs are removed for good.
         </p>
         <div class="actions">
           <a href={base}>Cancel</a>
@@ -694,9 +760,13 @@ async function logPanel<K extends LogKind>(
   return { captured: log.captured, entries: log.entries, invalid: log.invalidEntries };
 }
 
-/** A same-origin path for a signed file URL, so the CSP's media-src 'self' covers it. */
-function sameOriginPath(url: string): string {
+/**
+ * A same-origin path for our signed file URL, so the CSP's media-src 'self' covers it; a presigned
+ * URL of the bucket (STORAGE=s3) stays whole (the CSP lists the bucket's origin).
+ */
+function sameOriginPath(url: string, publicUrl: string): string {
   const parsed = new URL(url);
+  if (parsed.origin !== new URL(publicUrl).origin) return url;
   return `${parsed.pathname}${parsed.search}`;
 }
 
@@ -709,6 +779,7 @@ async function playerData(deps: Deps, access: Access, recording: Recording): Pro
     expired,
     canDelete: canDelete(actor, 'recording.delete', recording.creator.memberId),
     now,
+    restoreDays: deps.config.deletedRetentionDays,
   };
   if (expired) return data;
   try {
@@ -719,7 +790,7 @@ async function playerData(deps: Deps, access: Access, recording: Recording): Pro
       logPanel(deps, access, recording.id, 'action'),
     ]);
     data.video = {
-      src: video.url ? sameOriginPath(video.url) : null,
+      src: video.url ? sameOriginPath(video.url, deps.config.publicUrl) : null,
       type: video.type,
       message: video.message,
     };
@@ -749,7 +820,10 @@ async function loadRecording(
     return await getRecording(deps, ws.access, recordingId);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    if (error.code === 'RECORDING_GONE') stopWith(renderDashboard(c, <GonePage ctx={ctx} ws={ws} />, 410));
+    if (error.code === 'RECORDING_GONE') {
+      const deleted = await getDeletedRecording(deps, ws.access, recordingId);
+      stopWith(renderDashboard(c, <GonePage ctx={ctx} ws={ws} deleted={deleted} />, 410));
+    }
     if (error.code === 'RECORDING_WORKSPACE_MISMATCH') {
       const home = await findRecordingWorkspace(deps, ctx, recordingId);
       if (home) stopWith(c.redirect(recordingPath(home, recordingId), 302));
@@ -881,7 +955,15 @@ export function createRecordingsPages(deps: Deps, chains: DashboardChains): Hono
     if (!canDelete(actor, 'recording.delete', recording.creator.memberId)) {
       return c.redirect(recordingPath(ws.current.id, recording.id), 303);
     }
-    return renderDashboard(c, <ConfirmDeletePage ctx={ctx} ws={ws} recording={recording} />);
+    return renderDashboard(
+      c,
+      <ConfirmDeletePage
+        ctx={ctx}
+        ws={ws}
+        recording={recording}
+        restoreDays={deps.config.deletedRetentionDays}
+      />,
+    );
   });
 
   app.post('/w/:ws/recordings/:id/delete', ...chains.form, async (c) => {

@@ -14,7 +14,12 @@ import {
   MAX_RETENTION_DAYS,
   updateProject,
 } from '../../services/projects.ts';
-import { deleteWorkspace, renameWorkspace } from '../../services/workspace-admin.ts';
+import {
+  deleteWorkspace,
+  getWorkspaceStorage,
+  renameWorkspace,
+  type WorkspaceStorage,
+} from '../../services/workspace-admin.ts';
 import { createAuditRoutes } from './audit.tsx';
 import { dashboardErrorHandler } from './context.ts';
 import {
@@ -50,8 +55,33 @@ const DOMAIN_FLASH = {
   deleted: 'Domain deleted',
 };
 
+const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+
+/** 532 → "532 B", 1_234_567 → "1.2 MB", 14_000_000 → "14 MB" (decimal units, like file managers). */
+export function formatBytes(bytes: number): string {
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1000 && unit < BYTE_UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  if (unit === 0) return `${value} B`;
+  // One decimal below 10 ("1.2 MB"), whole numbers above ("14 MB", "512 KB").
+  const shown = value < 10 ? Math.round(value * 10) / 10 : Math.round(value);
+  // Rounding may reach the next unit (999.6 KB → "1000 KB"); say "1 MB" instead.
+  if (shown >= 1000 && unit < BYTE_UNITS.length - 1) return `1 ${BYTE_UNITS[unit + 1]}`;
+  return `${shown} ${BYTE_UNITS[unit]}`;
+}
+
+/** "1.2 MB in 14 recordings", "0 B in 0 recordings", "62 KB in 1 recording". */
+export function storageText(storage: WorkspaceStorage): string {
+  const n = storage.recordings;
+  return `${formatBytes(storage.bytes)} in ${n} recording${n === 1 ? '' : 's'}`;
+}
+
 function GeneralBody(props: {
   frame: SettingsFrame;
+  storage: WorkspaceStorage;
   error?: string | undefined;
   deleteError?: string | undefined;
   name?: string | undefined;
@@ -95,6 +125,10 @@ function GeneralBody(props: {
           <dt>Created</dt>
           <dd>
             <Time ms={ws.access.workspace.createdAt} dateOnly />
+          </dd>
+          <dt>Storage</dt>
+          <dd>
+            <span title={`${props.storage.bytes} bytes`}>{storageText(props.storage)}</span>
           </dd>
         </dl>
         {mayRename ? null : <p class="muted">Only owners and admins can change workspace settings.</p>}
@@ -174,8 +208,9 @@ function ProjectsBody(props: {
       <section class="card" aria-labelledby="projects-heading">
         <h2 id="projects-heading">Projects</h2>
         <p class="muted">
-          Projects group recording links. A project's retention sets when its new recordings expire; leave it
-          empty to keep them. Its recording limit caps the length of new recordings; leave it empty for the
+          Projects group recording links. A project's retention sets when its new recordings expire (their
+          videos and logs are then deleted); leave it empty to keep them. Changing it applies to new
+          recordings only. Its recording limit caps the length of new recordings; leave it empty for the
           default ({formatSeconds(DEFAULT_MAX_RECORDING_SECONDS)}).
         </p>
         <div class="table-wrap">
@@ -234,7 +269,12 @@ function ProjectsBody(props: {
                                 (project.retentionDays === null ? '' : String(project.retentionDays))
                               }
                               aria-invalid={invalid(project.id, 'retentionDays')}
+                              aria-describedby={`retention-hint-${project.id}`}
                             />
+                            <p class="hint" id={`retention-hint-${project.id}`}>
+                              Changing retention applies to new recordings only: recordings already made keep
+                              their expiry date (change it on a recording's page).
+                            </p>
                             {errorAt(project.id, 'retentionDays')}
                             <label for={`max-seconds-${project.id}`}>
                               Longest recording in seconds (empty: {DEFAULT_MAX_RECORDING_SECONDS})
@@ -260,6 +300,10 @@ function ProjectsBody(props: {
                             <p class="muted">The default project cannot be deleted.</p>
                           ) : (
                             <form method="post" action={`${base}/${encodeURIComponent(project.id)}/delete`}>
+                              <p class="hint">
+                                Its links and recordings are deleted with it, and removed for good after the
+                                grace period for deleted items.
+                              </p>
                               <input type="hidden" name="csrf" value={ctx.csrf} />
                               <button type="submit" class="danger">
                                 Delete project<span class="sr-only"> {project.title}</span>
@@ -486,13 +530,14 @@ export function createSettingsRoutes(deps: Deps): Hono {
   app.onError(dashboardErrorHandler(deps));
 
   // General.
-  const general = (
+  const general = async (
     c: Context,
     frame: SettingsFrame,
     extra: { error?: string; deleteError?: string; name?: string } = {},
     status: 200 | 400 | 403 | 409 | 422 = 200,
-  ) =>
-    renderDashboard(
+  ) => {
+    const storage = await getWorkspaceStorage(deps, frame.ws.access);
+    return renderDashboard(
       c,
       <SettingsPage
         frame={frame}
@@ -500,10 +545,11 @@ export function createSettingsRoutes(deps: Deps): Hono {
         tab="general"
         flash={flashFrom(c, GENERAL_FLASH)}
       >
-        <GeneralBody frame={frame} {...extra} />
+        <GeneralBody frame={frame} storage={storage} {...extra} />
       </SettingsPage>,
       status,
     );
+  };
 
   app.get('/w/:ws/settings', ...chains.page, async (c) => general(c, await loadSettings(c, deps)));
 

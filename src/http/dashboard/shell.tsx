@@ -37,14 +37,25 @@ export interface DashboardPageProps {
   children?: Child;
 }
 
-/** The Content-Security-Policy of dashboard pages: our own scripts and media only (S27). */
-export function dashboardContentSecurityPolicy(): string {
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Origins besides ours that dashboard pages load recording media from (an S3 bucket). */
+    mediaOrigins: readonly string[] | undefined;
+  }
+}
+
+/**
+ * The Content-Security-Policy of dashboard pages: our own scripts and media only (S27), plus, with
+ * STORAGE=s3, the bucket's origin for media and images (videos play from presigned URLs).
+ */
+export function dashboardContentSecurityPolicy(mediaOrigins: readonly string[] = []): string {
+  const media = mediaOrigins.map((origin) => ` ${origin}`).join('');
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
-    "media-src 'self'",
+    `img-src 'self' data:${media}`,
+    `media-src 'self'${media}`,
     "connect-src 'self'",
     "frame-ancestors 'none'",
     "base-uri 'none'",
@@ -54,8 +65,8 @@ export function dashboardContentSecurityPolicy(): string {
   ].join('; ');
 }
 
-function applyHeaders(headers: Headers): void {
-  headers.set('Content-Security-Policy', dashboardContentSecurityPolicy());
+function applyHeaders(headers: Headers, mediaOrigins: readonly string[] = []): void {
+  headers.set('Content-Security-Policy', dashboardContentSecurityPolicy(mediaOrigins));
   headers.set('X-Frame-Options', 'DENY');
   headers.set('Referrer-Policy', 'no-referrer');
   headers.set('X-Content-Type-Options', 'nosniff');
@@ -63,13 +74,15 @@ function applyHeaders(headers: Headers): void {
 
 /**
  * S27 headers for dashboard routes, like pageSecurityHeaders but allowing our own same-origin
- * scripts (`/assets/*.js`) and media (signed `/files/…` URLs). HTML responses get
- * `Cache-Control: no-store` unless the handler chose otherwise.
+ * scripts (`/assets/*.js`) and media (signed `/files/…` URLs, or presigned URLs of the bucket at
+ * `mediaOrigin`). HTML responses get `Cache-Control: no-store` unless the handler chose otherwise.
  */
-export function dashboardHeaders(): MiddlewareHandler {
+export function dashboardHeaders(mediaOrigin: string | null = null): MiddlewareHandler {
+  const origins = mediaOrigin ? [mediaOrigin] : [];
   return async (c, next) => {
+    c.set('mediaOrigins', origins);
     await next();
-    applyHeaders(c.res.headers);
+    applyHeaders(c.res.headers, origins);
     const type = c.res.headers.get('content-type') ?? '';
     if (type.startsWith('text/html')) c.res.headers.set('Cache-Control', 'no-store');
   };
@@ -78,7 +91,7 @@ export function dashboardHeaders(): MiddlewareHandler {
 /** Sends a rendered dashboard page with the dashboard headers and `Cache-Control: no-store`. */
 export function renderDashboard(c: Context, element: unknown, status: ContentfulStatusCode = 200): Response {
   const res = c.html(`<!DOCTYPE html>${String(element)}`, status);
-  applyHeaders(res.headers);
+  applyHeaders(res.headers, c.get('mediaOrigins'));
   res.headers.set('Cache-Control', 'no-store');
   return res;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { verifyFilePath } from '../../lib/signed-url.ts';
+import { contentDispositionFor } from '../../services/file-store.ts';
 
 /** Settings for the signed file route. */
 export interface FilesRouteOptions {
@@ -190,7 +191,8 @@ export function createFilesRoute(opts: FilesRouteOptions): Hono {
       'Accept-Ranges': 'bytes',
       // The URL stops working at exp, so no cache should keep the answer longer than that.
       'Cache-Control': `private, max-age=${Math.max(0, Number(exp) - nowSec)}`,
-      'Content-Disposition': 'inline',
+      // The same as the S3 store's presigned URLs: media inline, logs as a named download.
+      'Content-Disposition': contentDispositionFor(segments.join('/'), file.contentType),
       'Content-Type': file.contentType,
       'X-Content-Type-Options': 'nosniff',
     };

@@ -1,10 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import path from 'node:path';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { FileStore } from '@tus/file-store';
 import { Server as TusServer } from '@tus/server';
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
@@ -26,7 +22,6 @@ import {
   finishRecording,
   getRecorderLink,
   startRecording,
-  uploadsDir,
 } from '../../services/recorder.ts';
 import { zodToApiError } from '../api/common.ts';
 import { clientIp } from '../middleware/client-ip.ts';
@@ -110,13 +105,16 @@ function tusError(error: unknown): never {
   throw error;
 }
 
-/** The resumable video upload (tus 1.0): one upload per recording, named by the recording id. */
+/**
+ * The resumable video upload (tus 1.0): one upload per recording, named by the recording id. Its
+ * bytes go where the file store keeps uploads (DATA_DIR/uploads, or the bucket, where any instance
+ * can take the next chunk).
+ */
 function createTusServer(deps: Deps): TusServer {
-  const directory = uploadsDir(deps.config.dataDir);
-  mkdirSync(directory, { recursive: true });
+  const datastore = deps.files.uploadStore();
   return new TusServer({
     path: TUS_PATH,
-    datastore: new FileStore({ directory }),
+    datastore,
     maxSize: MAX_VIDEO_BYTES,
     relativeLocation: true,
     respectForwardedHeaders: false,
@@ -139,9 +137,15 @@ function createTusServer(deps: Deps): TusServer {
       }
     },
     onUploadCreate: async (_req, upload) => {
-      const exists = await stat(path.join(directory, upload.id)).then(
+      const exists = await datastore.getUpload(upload.id).then(
         () => true,
-        () => false,
+        (error: unknown) => {
+          // 404 (none) and 410 (its bookkeeping without bytes) are free to create; anything else is
+          // a store failure, reported as such.
+          const status = (error as { status_code?: number } | null)?.status_code;
+          if (status === 404 || status === 410) return false;
+          throw error;
+        },
       );
       if (exists) {
         tusError(
@@ -156,16 +160,9 @@ function createTusServer(deps: Deps): TusServer {
     },
     onUploadFinish: async (_req, upload) => {
       try {
-        await acceptVideoUpload(
-          deps,
-          upload.id,
-          path.join(directory, upload.id),
-          upload.size ?? upload.offset,
-        );
-        await rm(path.join(directory, `${upload.id}.json`), { force: true });
+        await acceptVideoUpload(deps, upload.id);
         return {};
       } catch (error) {
-        await rm(path.join(directory, `${upload.id}.json`), { force: true });
         return tusError(error);
       }
     },
@@ -189,8 +186,8 @@ function bearerOf(req: Request): string | undefined {
 /** The recorder's upload API; mount at RECORDER_API_PATH. */
 export function createRecorderApi(deps: Deps, limiter: RateLimiter): Hono {
   const app = new Hono();
-  // Made on the first upload: the file store creates its directory when constructed, which an app
-  // that never takes an upload (a CLI command, most tests) has no reason to do.
+  // Made on the first upload: the local file store creates its uploads directory when asked for its
+  // tus store, which an app that never takes an upload (a CLI command, most tests) has no reason to do.
   let tusServer: TusServer | undefined;
   const tus = () => {
     tusServer ??= createTusServer(deps);

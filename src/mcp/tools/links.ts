@@ -10,6 +10,7 @@ import {
   MAX_LINK_PROVIDER_ID,
   MAX_LINK_PROVIDER_REFERENCE,
   MAX_LINK_TITLE,
+  restoreLink,
   updateLink,
 } from '../../services/links.ts';
 import {
@@ -52,7 +53,7 @@ const meta = z
   .record(z.string().max(200), z.unknown())
   .describe('Free JSON object, at most 10 KB serialised');
 
-/** userplane_list_links, _get_link, _create_link, _update_link, _delete_link. */
+/** userplane_list_links, _get_link, _create_link, _update_link, _delete_link, _restore_link. */
 export function registerLinkTools(server: McpServer, deps: Deps): void {
   const wire = (link: Parameters<typeof linkToWire>[1]) => linkToWire(deps, link);
 
@@ -173,7 +174,7 @@ export function registerLinkTools(server: McpServer, deps: Deps): void {
     name: 'userplane_delete_link',
     title: 'Delete a recording link',
     description:
-      "Deletes a recording link: customers can no longer record through it; recordings already made stay. Needs the admin or owner role, or being the link's creator.",
+      "Deletes a recording link: customers can no longer record through it; recordings already made stay. It can be restored with userplane_restore_link for DELETED_RETENTION_DAYS (30 by default) days. Needs the admin or owner role, or being the link's creator.",
     input: z.object({ workspaceId: workspaceIdArg, linkId: linkIdArg }),
     output: z.object({ linkId: z.string(), deleted: z.literal(true) }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
@@ -184,6 +185,21 @@ export function registerLinkTools(server: McpServer, deps: Deps): void {
         structured: { linkId: args.linkId, deleted: true as const },
         text: `Deleted link ${args.linkId}.`,
       };
+    },
+  });
+
+  registerTool(server, deps, {
+    name: 'userplane_restore_link',
+    title: 'Restore a deleted recording link',
+    description:
+      "Brings a deleted recording link back, within the server's grace period after its deletion (DELETED_RETENTION_DAYS, 30 by default): customers can record through it again. Needs the admin or owner role, or being the link's creator.",
+    input: z.object({ workspaceId: workspaceIdArg, linkId: linkIdArg }),
+    output: LinkSchema,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+    async run(args, caller) {
+      const access = await caller.access(args.workspaceId);
+      const link = wire(await restoreLink(deps, access, args.linkId));
+      return { structured: link, text: `Restored ${linkLine(link)}` };
     },
   });
 }

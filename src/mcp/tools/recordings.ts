@@ -9,6 +9,7 @@ import {
   getRecording,
   getRecordingResource,
   playerUrl,
+  restoreRecording,
 } from '../../services/recordings.ts';
 import {
   type Caller,
@@ -38,7 +39,7 @@ const ResourceUrlSchema = z.object({
   message: z.string(),
 });
 
-/** userplane_list_recordings, _get_rec_info, _get_rec_video, _get_rec_thumb, _delete_recording. */
+/** userplane_list_recordings, _get_rec_info, _get_rec_video, _get_rec_thumb, _delete_recording, _restore_recording. */
 export function registerRecordingTools(server: McpServer, deps: Deps): void {
   registerTool(server, deps, {
     name: 'userplane_list_recordings',
@@ -179,7 +180,7 @@ export function registerRecordingTools(server: McpServer, deps: Deps): void {
     name: 'userplane_delete_recording',
     title: 'Delete a recording',
     description:
-      "Deletes a recording and its files for good. Needs the admin or owner role, or being the creator of the recording's link.",
+      "Deletes a recording: it answers RECORDING_GONE at once, and userplane_restore_recording can bring it back for DELETED_RETENTION_DAYS (30 by default) days; after that its video, logs and details are removed for good. Needs the admin or owner role, or being the creator of the recording's link.",
     input: z.object({ workspaceId: workspaceIdArg, recordingId: recordingIdArg }),
     output: z.object({ recordingId: z.string(), deleted: z.literal(true) }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
@@ -189,6 +190,33 @@ export function registerRecordingTools(server: McpServer, deps: Deps): void {
       return {
         structured: { recordingId: args.recordingId, deleted: true as const },
         text: `Deleted recording ${args.recordingId}.`,
+      };
+    },
+  });
+
+  registerTool(server, deps, {
+    name: 'userplane_restore_recording',
+    title: 'Restore a deleted recording',
+    description:
+      "Brings a deleted recording back with its video and logs, within the server's grace period after its deletion (DELETED_RETENTION_DAYS, 30 by default). Its link stays as it is (linkDeleted says whether it is still deleted; userplane_restore_link restores it). Needs the admin or owner role, or being the creator of the recording's link.",
+    input: z.object({ workspaceId: workspaceIdArg, recordingId: recordingIdArg }),
+    output: RecordingInfoSchema.extend({
+      linkDeleted: z.boolean().describe("True when the recording's link is still deleted"),
+    }),
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+    async run(args, caller) {
+      const access = await caller.access(args.workspaceId);
+      const { recording, linkDeleted } = await restoreRecording(deps, access, args.recordingId);
+      const info = recordingInfo(deps, recording);
+      return {
+        structured: { ...info, linkDeleted },
+        text: [
+          `Restored recording ${info.recordingId}${info.expired ? ` (expired at ${info.expiresAt}: its details only)` : ''}.`,
+          ...(linkDeleted
+            ? [`Its link ${info.linkId} is still deleted; userplane_restore_link restores it.`]
+            : []),
+          `Player: ${info.playerUrl}`,
+        ].join('\n'),
       };
     },
   });

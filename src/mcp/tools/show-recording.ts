@@ -61,8 +61,10 @@ function plural(n: number, word: string): string {
 export function registerShowRecording(server: McpServer, deps: Deps): void {
   const origin = new URL(deps.config.publicUrl).origin;
   // SEP-1865 "UI Resource Format": the host builds the iframe's CSP from these; the video and the
-  // thumbnail come from our signed /files URLs, nothing else is loaded or fetched.
-  const uiMeta = { ui: { csp: { resourceDomains: [origin], connectDomains: [] }, prefersBorder: true } };
+  // thumbnail come from our signed /files URLs (or, with STORAGE=s3, the bucket's presigned URLs),
+  // nothing else is loaded or fetched.
+  const resourceDomains = deps.files.downloadOrigin ? [origin, deps.files.downloadOrigin] : [origin];
+  const uiMeta = { ui: { csp: { resourceDomains, connectDomains: [] }, prefersBorder: true } };
   const html = recordingViewerHtml();
 
   server.registerResource(

@@ -5,6 +5,8 @@ import * as m0010oauth from './0010_oauth.ts';
 import * as m0011setup from './0011_setup.ts';
 import * as m0020revocations from './0020_grant_revocations.ts';
 import * as m0030recorder from './0030_recorder.ts';
+import * as m0040usage from './0040_storage_usage.ts';
+import * as m0041leases from './0041_maintenance_leases.ts';
 
 /** Every migration in order. Names sort lexically; never rename or edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -14,6 +16,8 @@ export const migrations: Record<string, Migration> = {
   '0011_setup': m0011setup,
   '0020_grant_revocations': m0020revocations,
   '0030_recorder': m0030recorder,
+  '0040_storage_usage': m0040usage,
+  '0041_maintenance_leases': m0041leases,
 };
 
 /** A provider that needs no file-system scan, so it works the same from source and from a bundle. */

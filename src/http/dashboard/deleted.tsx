@@ -1,0 +1,268 @@
+import { Hono } from 'hono';
+import type { Deps } from '../../services/deps.ts';
+import { type DeletedLink, listDeletedLinks, restoreLink } from '../../services/links.ts';
+import { type DeletedRecording, listDeletedRecordings, restoreRecording } from '../../services/recordings.ts';
+import {
+  type DashboardContext,
+  loadDashboardContext,
+  requireWorkspace,
+  type WorkspaceContext,
+} from './context.ts';
+import type { DashboardChains } from './index.ts';
+import {
+  CsrfField,
+  DashboardPage,
+  formatDuration,
+  Pager,
+  pageParam,
+  renderDashboard,
+  Time,
+} from './shell.tsx';
+
+// "Recently deleted" (issue 9): the workspace's deleted recordings and links that can still be
+// restored, each with the date the retention job removes it for good, and a Restore button (a
+// CSRF-protected POST form) for those the caller may restore — the people who may delete it. Any
+// member sees the list, as any member reads recordings and links. Reached from the Recordings and
+// Links pages.
+
+const PER_PAGE = 25;
+
+function wsPath(workspaceId: string): string {
+  return `/w/${encodeURIComponent(workspaceId)}`;
+}
+
+/** The "Recently deleted" page of a workspace. */
+export function deletedPath(workspaceId: string): string {
+  return `${wsPath(workspaceId)}/deleted`;
+}
+
+/** Where a deleted recording's Restore button posts. */
+export function restoreRecordingPath(workspaceId: string, recordingId: string): string {
+  return `${wsPath(workspaceId)}/recordings/${encodeURIComponent(recordingId)}/restore`;
+}
+
+/** Where a deleted link's Restore button posts. */
+export function restoreLinkPath(workspaceId: string, linkId: string): string {
+  return `${wsPath(workspaceId)}/links/${encodeURIComponent(linkId)}/restore`;
+}
+
+/** The Restore button: a POST form carrying the CSRF token, like the delete forms. */
+export function RestoreForm(props: { action: string; csrf: string; label: string }) {
+  return (
+    <form method="post" action={props.action} class="inline-form">
+      <CsrfField csrf={props.csrf} />
+      <button type="submit" class="secondary small" aria-label={props.label}>
+        Restore
+      </button>
+    </form>
+  );
+}
+
+function DeletedPage(props: {
+  ctx: DashboardContext;
+  ws: WorkspaceContext;
+  recordings: { items: DeletedRecording[]; page: number; total: number };
+  links: { items: DeletedLink[]; page: number; total: number };
+  days: number;
+}) {
+  const { ctx, ws } = props;
+  const id = ws.current.id;
+  const href = (r: number, l: number) => {
+    const q = new URLSearchParams();
+    if (r > 1) q.set('recordings_page', String(r));
+    if (l > 1) q.set('links_page', String(l));
+    const qs = q.toString();
+    return `${deletedPath(id)}${qs ? `?${qs}` : ''}`;
+  };
+  return (
+    <DashboardPage
+      title="Recently deleted"
+      user={ctx.user}
+      csrf={ctx.csrf}
+      workspaces={ctx.workspaces}
+      current={ws.current}
+    >
+      <p class="muted">
+        <a href={`${wsPath(id)}/recordings`}>← Recordings</a> · <a href={`${wsPath(id)}/links`}>Links</a>
+      </p>
+      <h1>Recently deleted</h1>
+      <p class="muted">
+        Deleted recordings and links can be restored for {props.days} days. After that they are removed for
+        good, with the recordings' videos and logs. Admins, owners and the creator of a link can restore it
+        and its recordings.
+      </p>
+
+      <section class="card" aria-labelledby="deleted-recordings-heading">
+        <h2 id="deleted-recordings-heading">Recordings</h2>
+        {props.recordings.items.length === 0 ? (
+          <p class="muted">No deleted recordings to restore.</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="list">
+              <caption class="sr-only">Deleted recordings, most recently deleted first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Recording</th>
+                  <th scope="col">Creator</th>
+                  <th scope="col">Duration</th>
+                  <th scope="col">Deleted</th>
+                  <th scope="col">Removed for good on</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {props.recordings.items.map(({ recording: r, purgeAt, canRestore }) => {
+                  const title = r.link.title ?? 'Untitled link';
+                  return (
+                    <tr data-recording-id={r.id}>
+                      <td data-label="Recording">
+                        {title}
+                        <div class="muted">
+                          {r.project.title} · {r.domain.host} · recorded <Time ms={r.createdAt} />
+                        </div>
+                      </td>
+                      <td data-label="Creator">{r.creator.name}</td>
+                      <td data-label="Duration">{formatDuration(r.durationMs)}</td>
+                      <td data-label="Deleted">
+                        <Time ms={r.deletedAt} />
+                      </td>
+                      <td data-label="Removed for good on">
+                        <Time ms={purgeAt} />
+                      </td>
+                      <td class="row-actions">
+                        {canRestore ? (
+                          <RestoreForm
+                            action={restoreRecordingPath(id, r.id)}
+                            csrf={ctx.csrf}
+                            label={`Restore the recording of ${title}`}
+                          />
+                        ) : null}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <Pager
+          page={props.recordings.page}
+          perPage={PER_PAGE}
+          total={props.recordings.total}
+          hrefFor={(page) => href(page, props.links.page)}
+        />
+      </section>
+
+      <section class="card" aria-labelledby="deleted-links-heading">
+        <h2 id="deleted-links-heading">Links</h2>
+        {props.links.items.length === 0 ? (
+          <p class="muted">No deleted links to restore.</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="list">
+              <caption class="sr-only">Deleted links, most recently deleted first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Title</th>
+                  <th scope="col">Domain</th>
+                  <th scope="col">Creator</th>
+                  <th scope="col">Deleted</th>
+                  <th scope="col">Removed for good on</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {props.links.items.map(({ link, purgeAt, canRestore }) => {
+                  const title = link.title ?? 'Untitled link';
+                  return (
+                    <tr data-link-id={link.id}>
+                      <td data-label="Title">
+                        {title}
+                        <div class="muted">{link.project.title}</div>
+                      </td>
+                      <td data-label="Domain">{link.domain.host}</td>
+                      <td data-label="Creator">{link.creator.name}</td>
+                      <td data-label="Deleted">
+                        <Time ms={link.deletedAt} />
+                      </td>
+                      <td data-label="Removed for good on">
+                        <Time ms={purgeAt} />
+                      </td>
+                      <td class="row-actions">
+                        {canRestore ? (
+                          <RestoreForm
+                            action={restoreLinkPath(id, link.id)}
+                            csrf={ctx.csrf}
+                            label={`Restore the link ${title}`}
+                          />
+                        ) : null}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <Pager
+          page={props.links.page}
+          perPage={PER_PAGE}
+          total={props.links.total}
+          hrefFor={(page) => href(props.recordings.page, page)}
+        />
+      </section>
+    </DashboardPage>
+  );
+}
+
+/** "Recently deleted" and the two restore forms' targets; mount at '/'. */
+export function createDeletedPages(deps: Deps, chains: DashboardChains): Hono {
+  const app = new Hono();
+
+  app.get('/w/:ws/deleted', ...chains.page, async (c) => {
+    const ctx = await loadDashboardContext(c, deps);
+    const ws = await requireWorkspace(c, deps, c.req.param('ws'));
+    const recordingsPage = pageParam(c.req.query('recordings_page'));
+    const linksPage = pageParam(c.req.query('links_page'));
+    const [recordings, links] = await Promise.all([
+      listDeletedRecordings(deps, ws.access, { page: recordingsPage, perPage: PER_PAGE }),
+      listDeletedLinks(deps, ws.access, { page: linksPage, perPage: PER_PAGE }),
+    ]);
+    return renderDashboard(
+      c,
+      <DeletedPage
+        ctx={ctx}
+        ws={ws}
+        recordings={recordings}
+        links={links}
+        days={deps.config.deletedRetentionDays}
+      />,
+    );
+  });
+
+  app.post('/w/:ws/recordings/:id/restore', ...chains.form, async (c) => {
+    await loadDashboardContext(c, deps);
+    const ws = await requireWorkspace(c, deps, c.req.param('ws'));
+    // The service refuses anyone but admins, owners and the link's creator, and anything past the
+    // grace period (403 / 410 pages, nothing changes).
+    const { recording, linkDeleted } = await restoreRecording(deps, ws.access, c.req.param('id'));
+    const flash = linkDeleted ? 'recording-restored-link-deleted' : 'recording-restored';
+    return c.redirect(
+      `${wsPath(ws.current.id)}/recordings/${encodeURIComponent(recording.id)}?flash=${flash}`,
+      303,
+    );
+  });
+
+  app.post('/w/:ws/links/:id/restore', ...chains.form, async (c) => {
+    await loadDashboardContext(c, deps);
+    const ws = await requireWorkspace(c, deps, c.req.param('ws'));
+    await restoreLink(deps, ws.access, c.req.param('id'));
+    return c.redirect(`${wsPath(ws.current.id)}/links?flash=link-restored`, 303);
+  });
+
+  return app;
+}
