@@ -232,12 +232,20 @@ export async function createRecordings(deps: Deps, inputs: NewRecording[]): Prom
       }
     }
     await deps.db.transaction().execute(async (trx) => {
-      for (const { id, input, createdAt, resourceRows } of prepared) {
-        await lockLink(trx, input.linkId);
-        const link = checkLink(await findLinkForRecording(trx, input.linkId));
+      // Link rows first, in id order, then the recordings (which update the workspace's usage row):
+      // the same lock order as a recorder start (link, then usage) and as any other batch, so two
+      // writers on PostgreSQL can never wait for each other in a circle.
+      const links = new Map<string, LinkForRecording>();
+      for (const item of [...prepared].sort((a, b) => (a.input.linkId < b.input.linkId ? -1 : 1))) {
+        await lockLink(trx, item.input.linkId);
+        const link = checkLink(await findLinkForRecording(trx, item.input.linkId));
         // One conditional write claims the link's slot (a single-use link: once), so an earlier
         // item of the same batch, or a concurrent upload, counts too.
         if (!(await claimRecordingSlot(trx, link.id))) throw singleUseConflict();
+        links.set(item.input.linkId, link);
+      }
+      for (const { id, input, createdAt, resourceRows } of prepared) {
+        const link = links.get(input.linkId)!;
         await insertRecording(trx, {
           id,
           workspace_id: link.workspaceId,
