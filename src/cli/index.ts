@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from '../config/index.ts';
 import { ApiError } from '../domain/errors.ts';
-import { createLogger, type Logger } from '../lib/logger.ts';
+import { createLogger } from '../lib/logger.ts';
 import { commands } from './commands.ts';
 import { type CliContext, CliError } from './support.ts';
 

@@ -478,7 +478,7 @@ export async function acceptVideoUpload(
   recordingId: string,
 ): Promise<{ type: string; size: number }> {
   const target = await findUploadTarget(deps.db, recordingId);
-  if (!target || target.status !== 'pending' || target.deletedAt !== null) {
+  if (target?.status !== 'pending' || target.deletedAt !== null) {
     await deps.files.removeUpload(recordingId);
     throw new ApiError(409, 'RECORDING_NOT_PENDING', 'This recording no longer takes uploads');
   }
