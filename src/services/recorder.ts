@@ -337,17 +337,17 @@ export interface AttachedLog {
 /**
  * Stores one log of a pending recording from its text: parsed line by line, malformed entries dropped
  * and counted, every string capped and credentials masked. A text with no valid entry at all (but
- * something in it) is refused with 400 and nothing is stored.
+ * something in it) is refused with 400 and nothing is stored. `target` comes from authorizeUpload
+ * (called by the route before it reads the body); the origin is checked here.
  */
 export async function attachLog(
   deps: Deps,
-  token: string | undefined,
-  recordingId: string,
+  target: UploadTarget,
   kind: AttachedLog['kind'],
   text: string,
   origin: string | undefined,
 ): Promise<AttachedLog> {
-  const target = await authorizeUpload(deps, token, recordingId);
+  const recordingId = target.id;
   await requireVerifiedOrigin(deps, target, origin);
   let stored: string;
   let result: ParseResult<unknown>;
@@ -398,18 +398,17 @@ export async function attachLog(
   };
 }
 
-/** Replaces a pending recording's metadata from the customer's site (same token and origin rules as logs). */
+/** Replaces a pending recording's metadata from the customer's site (`target` from authorizeUpload; origin as for logs). */
 export async function attachMetadata(
   deps: Deps,
-  token: string | undefined,
-  recordingId: string,
+  target: UploadTarget,
   input: {
     systemMeta?: Record<string, unknown> | undefined;
     customMeta?: Record<string, unknown> | undefined;
   },
   origin: string | undefined,
 ): Promise<void> {
-  const target = await authorizeUpload(deps, token, recordingId);
+  const recordingId = target.id;
   await requireVerifiedOrigin(deps, target, origin);
   checkMeta('systemMeta', input.systemMeta);
   checkMeta('customMeta', input.customMeta);
@@ -422,14 +421,13 @@ export async function attachMetadata(
   });
 }
 
-/** Stores the thumbnail of a pending recording: PNG, JPEG or WebP by its first bytes, ≤ 10 MB. */
+/** Stores the thumbnail of a pending recording (`target` from authorizeUpload): PNG, JPEG or WebP by its first bytes, ≤ 10 MB. */
 export async function attachThumbnail(
   deps: Deps,
-  token: string | undefined,
-  recordingId: string,
+  target: UploadTarget,
   bytes: Buffer,
 ): Promise<{ kind: 'thumbnail'; size: number; type: string }> {
-  await authorizeUpload(deps, token, recordingId);
+  const recordingId = target.id;
   if (bytes.length > MAX_THUMBNAIL_BYTES) {
     throw new ApiError(
       413,

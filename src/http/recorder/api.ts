@@ -54,8 +54,9 @@ const StartBody = z.strictObject({
 });
 const MetadataBody = z.strictObject({ systemMeta: metaObject.optional(), customMeta: metaObject.optional() });
 
-function bearer(c: Context): string | undefined {
-  const header = c.req.header('authorization');
+/** The upload token of `Authorization: Bearer <token>`, or undefined. */
+function bearerOf(req: { headers: Headers }): string | undefined {
+  const header = req.headers.get('authorization');
   const match = header ? /^Bearer +(\S+) *$/i.exec(header) : null;
   return match?.[1];
 }
@@ -130,6 +131,8 @@ function createTusServer(deps: Deps): TusServer {
       }
     },
     onIncomingRequest: async (req, uploadId) => {
+      // A creation was checked by namingFunction just before, with the same token.
+      if (req.method === 'POST') return;
       try {
         await authorizeUpload(deps, bearerOf(req), uploadId);
       } catch (error) {
@@ -175,12 +178,6 @@ function createTusServer(deps: Deps): TusServer {
       };
     },
   });
-}
-
-function bearerOf(req: Request): string | undefined {
-  const header = req.headers.get('authorization');
-  const match = header ? /^Bearer +(\S+) *$/i.exec(header) : null;
-  return match?.[1];
 }
 
 /** The recorder's upload API; mount at RECORDER_API_PATH. */
@@ -263,9 +260,9 @@ export function createRecorderApi(deps: Deps, limiter: RateLimiter): Hono {
 
   app.put('/recordings/:recordingId/thumbnail', async (c) => {
     const recordingId = c.req.param('recordingId');
-    await authorizeUpload(deps, bearer(c), recordingId);
+    const target = await authorizeUpload(deps, bearerOf(c.req.raw), recordingId);
     const bytes = await readBody(c, MAX_THUMBNAIL_BYTES, 'thumbnail');
-    const stored = await attachThumbnail(deps, bearer(c), recordingId, bytes);
+    const stored = await attachThumbnail(deps, target, bytes);
     return c.json({ message: 'Thumbnail stored', data: stored });
   });
 
@@ -273,23 +270,23 @@ export function createRecorderApi(deps: Deps, limiter: RateLimiter): Hono {
     app.put(`/recordings/:recordingId/${kind}`, async (c) => {
       const recordingId = c.req.param('recordingId');
       // Token and origin first, so a refused sender never gets to stream 50 MB at us.
-      await authorizeUpload(deps, bearer(c), recordingId);
+      const target = await authorizeUpload(deps, bearerOf(c.req.raw), recordingId);
       const text = (await readBody(c, MAX_CONSOLE_LOG_BYTES, kind)).toString('utf8');
-      const result = await attachLog(deps, bearer(c), recordingId, kind, text, c.req.header('origin'));
+      const result = await attachLog(deps, target, kind, text, c.req.header('origin'));
       return c.json({ message: `${kind} stored`, data: result });
     });
   }
 
   app.put('/recordings/:recordingId/metadata', async (c) => {
     const recordingId = c.req.param('recordingId');
-    await authorizeUpload(deps, bearer(c), recordingId);
+    const target = await authorizeUpload(deps, bearerOf(c.req.raw), recordingId);
     const body = await readJson(c, MetadataBody);
-    await attachMetadata(deps, bearer(c), recordingId, body, c.req.header('origin'));
+    await attachMetadata(deps, target, body, c.req.header('origin'));
     return c.json({ message: 'Metadata stored', data: { recordingId } });
   });
 
   app.post('/recordings/:recordingId/finish', async (c) => {
-    const result = await finishRecording(deps, bearer(c), c.req.param('recordingId'));
+    const result = await finishRecording(deps, bearerOf(c.req.raw), c.req.param('recordingId'));
     return c.json({ message: 'Recording ready', data: result });
   });
 
