@@ -26,6 +26,8 @@ import { createSdkRoutes } from './http/sdk/route.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
 import { createMcpRoutes, type McpRouteOptions, type McpRoutes } from './mcp/route.ts';
+import { mailerFor } from './services/delivery/mailer.ts';
+import type { Mailer } from './services/delivery/types.ts';
 import type { Deps } from './services/deps.ts';
 import { createDomainVerifier } from './services/domain-verifier.ts';
 import { type FileStore, localFileStore } from './services/file-store.ts';
@@ -53,6 +55,8 @@ export interface AppOptions {
   only?: 'mcp';
   /** Where recording files live; by default what STORAGE says (the local disk under DATA_DIR, or S3). */
   files?: FileStore;
+  /** Sends e-mail; by default nodemailer over SMTP_URL, or none when it is unset. */
+  mailer?: Mailer | null;
   /** Test hooks of the MCP routes (key lookup, polling interval, server). */
   mcp?: Pick<McpRouteOptions, 'getKey' | 'revocationPollMs' | 'server'>;
 }
@@ -127,6 +131,8 @@ export function buildApp(options: AppOptions): BuiltApp {
     fetchMetadataDocument: options.fetchMetadataDocument ?? fetchMetadataDocumentSafely,
     keys: createKeyManager(base),
     files: options.files ?? fileStoreFor(options.config, clock, options.log),
+    mailer: options.mailer !== undefined ? options.mailer : mailerFor(options.config),
+    wakeDeliveries: () => {},
   };
   // One process owns an SQLite file, so in-memory counters are exact there; PostgreSQL deployments
   // may run many processes, which must share one count.

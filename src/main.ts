@@ -3,6 +3,7 @@ import { buildApp, requireMcpOnlySettings } from './app.ts';
 import { type Config, ConfigError } from './config/index.ts';
 import { DatabaseUnavailableError } from './domain/errors.ts';
 import type { Logger } from './lib/logger.ts';
+import { startDeliveryWorker } from './services/delivery/outbox.ts';
 import { runOAuthMaintenance } from './services/oauth/maintenance.ts';
 import { failAbandonedUploads } from './services/recorder.ts';
 import { runRetention } from './services/retention.ts';
@@ -10,6 +11,8 @@ import { ensureSetupLink } from './services/setup.ts';
 import { migrateToLatest, openStore } from './store/db.ts';
 
 const MAINTENANCE_INTERVAL_MS = 10 * 60_000;
+/** How often the outbox is checked for due deliveries (a commit in this process wakes it at once). */
+const DELIVERY_POLL_MS = 1_000;
 
 export interface RunningServer {
   url: string;
@@ -55,6 +58,7 @@ export async function startServer(
     throw new ConfigError(`file storage (STORAGE=${deps.files.kind}): ${(error as Error).message}`);
   }
   let maintenance: NodeJS.Timeout | undefined;
+  let deliveries: ReturnType<typeof startDeliveryWorker> | undefined;
   // An MCP-only process neither signs tokens nor owns the authorization server's housekeeping.
   if (!options.only) {
     // Creates the first signing key on a new database, so the first token request does not wait.
@@ -76,6 +80,18 @@ export async function startServer(
       });
     }, MAINTENANCE_INTERVAL_MS);
     maintenance.unref();
+    // The outbox: e-mail, webhooks, Slack and help-desk notes (docs/notifications.md). Every
+    // instance may run it; claims keep two from sending the same delivery at once.
+    if (config.deliveryWorker) {
+      deliveries = startDeliveryWorker(deps, {
+        intervalMs: DELIVERY_POLL_MS,
+        onError: (error) => {
+          if (!(error instanceof DatabaseUnavailableError)) log.warn({ err: error }, 'delivery pass failed');
+        },
+      });
+      deps.wakeDeliveries = deliveries.wake;
+      deliveries.wake();
+    }
   }
   // First run: with no users, print a one-time link where the first person creates their account.
   const setupUrl = options.only ? null : await ensureSetupLink(deps);
@@ -92,6 +108,8 @@ export async function startServer(
     stop: async () => {
       clearInterval(maintenance);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deliveries?.stop();
+      deps.mailer?.close();
       await store.close();
     },
   };

@@ -72,6 +72,9 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().optional(),
   S3_SECRET_ACCESS_KEY: z.string().optional(),
   S3_PREFIX: z.string().optional(),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().optional(),
+  DELIVERY_WORKER: boolean('DELIVERY_WORKER', true),
 });
 
 export type Database = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
@@ -135,6 +138,12 @@ export interface Config {
   authIssuer: string | null;
   /** Where a separate `/mcp` process fetches the authorization server's signing keys (S21); null: in-process keys. */
   jwksUrl: string | null;
+  /** Where e-mail goes (nodemailer transport URL: smtp:// or smtps://); null: no e-mail is sent. */
+  smtpUrl: string | null;
+  /** The From address of every e-mail (`Name <address>` or an address). */
+  mailFrom: string;
+  /** Whether this process delivers the outbox (e-mail, webhooks, Slack, help-desk notes). */
+  deliveryWorker: boolean;
   /** One line each for development-only defaults in force; printed once at start. */
   warnings: string[];
 }
@@ -248,6 +257,33 @@ function parseStorage(e: z.infer<typeof envSchema>, warnings: string[]): Storage
   };
 }
 
+function parseMail(
+  e: z.infer<typeof envSchema>,
+  warnings: string[],
+): { smtpUrl: string | null; mailFrom: string } {
+  const smtpUrl = setting(e.SMTP_URL) ?? null;
+  const from = setting(e.MAIL_FROM);
+  if (smtpUrl === null) {
+    warnings.push(
+      'SMTP_URL is unset: no e-mail is sent (invitation links are shown in the dashboard to copy; set SMTP_URL and MAIL_FROM to send them).',
+    );
+    return { smtpUrl, mailFrom: from ?? 'Userplane <userplane@localhost>' };
+  }
+  let url: URL;
+  try {
+    url = new URL(smtpUrl);
+  } catch {
+    throw new ConfigError('SMTP_URL must be a URL such as smtps://user:password@smtp.example.com:465');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new ConfigError(`SMTP_URL must start with smtp:// or smtps:// (got "${url.protocol}")`);
+  if (!from) throw new ConfigError('MAIL_FROM is required with SMTP_URL (e.g. "Userplane <support@example.com>")');
+  // An address, optionally with a display name: `a@b.c` or `Name <a@b.c>`.
+  if (!/^([^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(from))
+    throw new ConfigError(`MAIL_FROM must be an e-mail address or "Name <address>" (got "${from}")`);
+  return { smtpUrl, mailFrom: from };
+}
+
 function parseTrustProxy(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '' || raw === 'false') return [];
   const entries = raw
@@ -343,6 +379,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signinRateLimitPerMinute: e.SIGNIN_RATE_LIMIT_PER_MINUTE,
     authIssuer: parseOptionalUrl('AUTH_ISSUER', e.AUTH_ISSUER),
     jwksUrl: parseOptionalUrl('JWKS_URL', e.JWKS_URL),
+    ...parseMail(e, warnings),
+    deliveryWorker: e.DELIVERY_WORKER,
     warnings,
   };
   if (config.allowPrivateNetworkFetch)

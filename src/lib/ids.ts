@@ -16,7 +16,11 @@ export type IdPrefix =
   | 'grt'
   | 'rtk'
   | 'evt'
-  | 'par';
+  | 'par'
+  | 'dlv'
+  | 'msg'
+  | 'whk'
+  | 'int';
 
 let lastMs = 0;
 let lastRandom: number[] = [];

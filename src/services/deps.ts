@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Dialect } from '../store/db.ts';
 import type { Database } from '../store/schema.ts';
+import type { Mailer } from './delivery/types.ts';
 import type { FileStore } from './file-store.ts';
 import type { KeyManager } from './signing-keys.ts';
 
@@ -30,4 +31,8 @@ export interface Deps {
   keys: KeyManager;
   /** Where recording files live: the local disk or an S3-compatible bucket (issue 9). */
   files: FileStore;
+  /** Sends e-mail over SMTP_URL; null when it is unset (no e-mail; the dashboard shows links to copy). */
+  mailer: Mailer | null;
+  /** Starts a delivery pass now (after a commit that published an event); a no-op without a worker. */
+  wakeDeliveries: () => void;
 }

@@ -175,6 +175,82 @@ export interface MaintenanceLeasesTable {
   expires_at: number;
 }
 
+/** One message to send (0050_delivery): an e-mail, a webhook call, a Slack post, a help-desk note. */
+export interface DeliveriesTable {
+  id: string;
+  workspace_id: string | null;
+  channel: 'email' | 'webhook' | 'slack' | 'intercom' | 'zendesk';
+  /** The webhook endpoint's id, the recipient user's id, or null. */
+  target_id: string | null;
+  event_type: string;
+  event_id: string;
+  /** One line for the delivery log (recipient, URL host, ticket); no secrets. */
+  summary: string;
+  /** The message content, sealed (secret-box label 'delivery-payload'). */
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  last_error: string | null;
+  last_status_code: number | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+/** One try of a delivery. */
+export interface DeliveryAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  ok: number;
+  status_code: number | null;
+  error: string | null;
+  /** At most 1 KB of what the receiver answered. */
+  response_body: string | null;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of event types. */
+  events: string;
+  /** The whsec_ secret, sealed (label 'webhook-secret'). */
+  secret_sealed: string;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface WorkspaceIntegrationsTable {
+  workspace_id: string;
+  provider: 'slack' | 'intercom' | 'zendesk';
+  /** JSON: what is not secret (base URL, admin id, agent e-mail). */
+  config: string;
+  /** The API token or Slack webhook URL, sealed (label 'integration-secret'). */
+  secret_sealed: string;
+  status: 'connected' | 'needs_reconnect';
+  status_detail: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NotificationPreferencesTable {
+  user_id: string;
+  /** '' for account-wide choices. */
+  workspace_id: string;
+  topic: string;
+  channel: string;
+  enabled: number;
+  updated_at: number;
+}
+
 export interface SchemaVersion {
   id: Generated<number>;
 }
@@ -194,6 +270,11 @@ export interface Database extends OAuthDatabase {
   setup_tokens: SetupTokensTable;
   workspace_usage: WorkspaceUsageTable;
   maintenance_leases: MaintenanceLeasesTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  workspace_integrations: WorkspaceIntegrationsTable;
+  notification_preferences: NotificationPreferencesTable;
 }
 
 export interface OAuthClientsTable {

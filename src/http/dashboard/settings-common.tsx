@@ -139,7 +139,14 @@ export function OneTimeSecret(props: { id: string; label: string; value: string;
 
 // Workspace Settings frame, shared by settings.tsx, team.tsx and audit.tsx.
 
-export type SettingsTab = 'general' | 'projects' | 'domains' | 'team';
+export type SettingsTab =
+  | 'general'
+  | 'projects'
+  | 'domains'
+  | 'team'
+  | 'webhooks'
+  | 'integrations'
+  | 'deliveries';
 
 /** The path of a workspace settings page. */
 export function settingsPath(workspaceId: string, tab: SettingsTab = 'general'): string {
@@ -154,6 +161,9 @@ export function SettingsTabs(props: { workspaceId: string; active: SettingsTab }
     ['projects', 'Projects'],
     ['domains', 'Domains'],
     ['team', 'Team'],
+    ['webhooks', 'Webhooks'],
+    ['integrations', 'Integrations'],
+    ['deliveries', 'Deliveries'],
   ];
   return (
     <SubNav
@@ -208,7 +218,7 @@ export function SettingsPage(props: {
 
 // Account Settings frame, shared by account.tsx and connections.tsx.
 
-export type AccountTab = 'profile' | 'developers' | 'connections';
+export type AccountTab = 'profile' | 'notifications' | 'developers' | 'connections';
 
 /** An Account Settings page in the dashboard shell, with its tabs. */
 export function AccountPage(props: {
@@ -221,6 +231,7 @@ export function AccountPage(props: {
   const { ctx } = props;
   const tabs: Array<[AccountTab, string, string]> = [
     ['profile', 'Profile', '/account'],
+    ['notifications', 'Notifications', '/account/notifications'],
     ['developers', 'Developers', '/account/developers'],
     ['connections', 'Connections', '/account/connections'],
   ];

@@ -7,6 +7,7 @@ import * as m0020revocations from './0020_grant_revocations.ts';
 import * as m0030recorder from './0030_recorder.ts';
 import * as m0040usage from './0040_storage_usage.ts';
 import * as m0041leases from './0041_maintenance_leases.ts';
+import * as m0050delivery from './0050_delivery.ts';
 
 /** Every migration in order. Names sort lexically; never rename or edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '0030_recorder': m0030recorder,
   '0040_storage_usage': m0040usage,
   '0041_maintenance_leases': m0041leases,
+  '0050_delivery': m0050delivery,
 };
 
 /** A provider that needs no file-system scan, so it works the same from source and from a bundle. */
