@@ -5,9 +5,10 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { isPublicAddress } from './ip-ranges.ts';
 
-// An SSRF-guarded GET for URLs that untrusted parties choose (domain verification files, OAuth
-// Client ID Metadata Documents). SECURITY.md S25: never fetch from a private, loopback or
-// link-local address, checked after DNS resolution; no redirects; bounded time and size.
+// An SSRF-guarded request for URLs that untrusted parties choose (domain verification files, OAuth
+// Client ID Metadata Documents, webhook endpoints). SECURITY.md S25: never connect to a private,
+// loopback or link-local address, checked after DNS resolution; no redirects; bounded time and size.
+// GET by default; webhooks POST through the same guard.
 
 export type SafeFetchErrorReason =
   | 'invalid_url'
@@ -43,6 +44,10 @@ export interface SafeFetchOptions {
    * 'truncate' keeps the first maxBytes and sets `truncated` (useful for reading an HTML <head>).
    */
   onOversize?: 'throw' | 'truncate';
+  /** 'GET' (default), or 'POST'/'PUT' with `body` (webhook deliveries). */
+  method?: 'GET' | 'POST' | 'PUT';
+  /** The request body; sent with its Content-Length (only with POST or PUT). */
+  body?: Buffer | string;
 }
 
 export interface SafeFetchResponse {
@@ -63,10 +68,36 @@ const DEFAULT_HEADERS: Record<string, string> = {
   'accept-encoding': 'identity',
 };
 
-/** GETs an untrusted http(s) URL, refusing non-public addresses and pinning the connection to the checked IP. */
+/** Requests an untrusted http(s) URL (GET unless told), refusing non-public addresses and pinning the connection to the checked IP. */
 export async function safeFetch(url: string, opts: SafeFetchOptions): Promise<SafeFetchResponse> {
   const deadline = Date.now() + opts.timeoutMs;
+  const method = opts.method ?? 'GET';
+  if (method === 'GET' && opts.body !== undefined) {
+    throw new SafeFetchError('invalid_url', 'A GET request cannot carry a body');
+  }
   const target = parseTarget(url);
+  const addresses = await resolveChecked(target, opts, deadline);
+  return request(target, addresses, opts, deadline);
+}
+
+/**
+ * Checks that `url` is one safeFetch would connect to (scheme, no credentials, and — unless
+ * allowPrivateAddresses — only public addresses after DNS resolution), without sending anything.
+ * For refusing a URL when it is saved (a webhook endpoint) instead of only when it is used; the
+ * check at use still runs, because DNS answers change.
+ */
+export async function checkFetchTarget(
+  url: string,
+  opts: Pick<SafeFetchOptions, 'timeoutMs' | 'allowPrivateAddresses'>,
+): Promise<void> {
+  await resolveChecked(parseTarget(url), opts, Date.now() + opts.timeoutMs);
+}
+
+async function resolveChecked(
+  target: URL,
+  opts: Pick<SafeFetchOptions, 'allowPrivateAddresses'>,
+  deadline: number,
+): Promise<LookupAddress[]> {
   const addresses = await withDeadline(resolve(target.hostname), deadline, target.hostname);
   if (!opts.allowPrivateAddresses) {
     const blocked = addresses.find((entry) => !isPublicAddress(entry.address));
@@ -79,7 +110,7 @@ export async function safeFetch(url: string, opts: SafeFetchOptions): Promise<Sa
       );
     }
   }
-  return request(target, addresses, opts, deadline);
+  return addresses;
 }
 
 function parseTarget(url: string): URL {
@@ -146,6 +177,10 @@ function request(
 ): Promise<SafeFetchResponse> {
   const headers: Record<string, string> = { ...DEFAULT_HEADERS };
   for (const [name, value] of Object.entries(opts.headers ?? {})) headers[name.toLowerCase()] = value;
+  const method = opts.method ?? 'GET';
+  const body = opts.body === undefined ? undefined : Buffer.from(opts.body);
+  // A declared length rather than chunked encoding: some receivers refuse chunked POSTs.
+  if (method !== 'GET') headers['content-length'] = String(body?.length ?? 0);
   const client = target.protocol === 'https:' ? https : http;
 
   return new Promise((resolvePromise, reject) => {
@@ -166,7 +201,7 @@ function request(
     // another resolution of the same host name can be reused. Host and SNI stay the original
     // host name because only the lookup is replaced.
     const req = client.request(target, {
-      method: 'GET',
+      method,
       agent: false,
       lookup: pinnedLookup(addresses),
       headers,
@@ -248,7 +283,7 @@ function request(
       });
     });
 
-    req.end();
+    req.end(body);
   });
 }
 

@@ -2,7 +2,7 @@ import type { LookupAddress } from 'node:dns';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SafeFetchError, safeFetch } from '../../src/lib/safe-fetch.ts';
+import { checkFetchTarget, SafeFetchError, safeFetch } from '../../src/lib/safe-fetch.ts';
 
 // DNS is the outside world: selected test names get scripted answers, everything else
 // (localhost included) goes to the real resolver.
@@ -27,10 +27,38 @@ vi.mock('node:dns/promises', async (importOriginal) => {
 let server: Server;
 let port: number;
 let hits: string[];
+let bodies: Array<{ method: string; url: string; headers: Record<string, unknown>; body: string }>;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     hits.push(req.url ?? '');
+    if (req.method !== 'GET') {
+      // Outbound POSTs (webhooks): record what arrived, then answer as the path says.
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        bodies.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+        if (req.url === '/post-big') {
+          res.writeHead(500);
+          for (let i = 0; i < 50; i++) res.write('z'.repeat(100));
+          res.end();
+          return;
+        }
+        if (req.url === '/post-redirect') {
+          res.writeHead(307, { Location: 'http://169.254.169.254/' });
+          res.end();
+          return;
+        }
+        res.writeHead(202, { 'Content-Type': 'text/plain' });
+        res.end('accepted');
+      });
+      return;
+    }
     switch (req.url) {
       case '/ok':
         res.writeHead(200, {
@@ -76,6 +104,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   hits = [];
+  bodies = [];
   dns.answers.clear();
   dns.calls = [];
 });
@@ -244,5 +273,111 @@ describe('safeFetch request rules', () => {
     await new Promise((resolve) => closed.close(resolve));
     const error = await failure(safeFetch(`http://127.0.0.1:${closedPort}/`, dev));
     expect(error.reason).toBe('network');
+  });
+});
+
+describe('safeFetch with a body (webhook POSTs)', () => {
+  const dev = { ...limits, allowPrivateAddresses: true };
+
+  it('POSTs the body with its Content-Length and the given headers', async () => {
+    const body = JSON.stringify({ type: 'link.created', note: 'ünïcödé' });
+    const response = await safeFetch(`http://127.0.0.1:${port}/hook`, {
+      ...dev,
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/json', 'Webhook-Id': 'dlv_1' },
+    });
+    expect(response.status).toBe(202);
+    expect(response.body.toString()).toBe('accepted');
+    expect(bodies).toHaveLength(1);
+    const seen = bodies[0]!;
+    expect(seen.method).toBe('POST');
+    expect(seen.body).toBe(body);
+    expect(seen.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+    expect(seen.headers['transfer-encoding']).toBeUndefined();
+    expect(seen.headers['content-type']).toBe('application/json');
+    expect(seen.headers['webhook-id']).toBe('dlv_1');
+  });
+
+  it('PUTs a Buffer body', async () => {
+    const response = await safeFetch(`http://127.0.0.1:${port}/put`, {
+      ...dev,
+      method: 'PUT',
+      body: Buffer.from('raw bytes'),
+    });
+    expect(response.status).toBe(202);
+    expect(bodies[0]).toMatchObject({ method: 'PUT', body: 'raw bytes' });
+  });
+
+  it('SECURITY.md S25: refuses a POST to a loopback address before anything is sent', async () => {
+    const error = await failure(
+      safeFetch(`http://127.0.0.1:${port}/hook`, { ...limits, method: 'POST', body: '{}' }),
+    );
+    expect(error.reason).toBe('blocked_address');
+    expect(hits).toEqual([]);
+  });
+
+  it('SECURITY.md S25: a POST to a name resolving to a private address is refused', async () => {
+    dns.answers.set('internal.test', [{ address: '10.1.2.3', family: 4 }]);
+    const error = await failure(
+      safeFetch('https://internal.test/hook', { ...limits, method: 'POST', body: '{}' }),
+    );
+    expect(error.reason).toBe('blocked_address');
+  });
+
+  it('keeps only maxBytes of a large answer to a POST when truncating, and keeps the status', async () => {
+    const response = await safeFetch(`http://127.0.0.1:${port}/post-big`, {
+      ...dev,
+      method: 'POST',
+      body: '{}',
+      onOversize: 'truncate',
+    });
+    expect(response.status).toBe(500);
+    expect(response.truncated).toBe(true);
+    expect(response.body.length).toBe(1024);
+  });
+
+  it('does not follow a 307 redirect of a POST', async () => {
+    const response = await safeFetch(`http://127.0.0.1:${port}/post-redirect`, {
+      ...dev,
+      method: 'POST',
+      body: '{}',
+    });
+    expect(response.status).toBe(307);
+    expect(hits).toEqual(['/post-redirect']);
+  });
+
+  it('refuses a GET with a body', async () => {
+    const error = await failure(safeFetch(`http://127.0.0.1:${port}/ok`, { ...dev, body: 'x' }));
+    expect(error.reason).toBe('invalid_url');
+    expect(hits).toEqual([]);
+  });
+});
+
+describe('checkFetchTarget (checking a URL when it is saved)', () => {
+  it('SECURITY.md S25: refuses loopback and private answers, allows them in development', async () => {
+    await expect(checkFetchTarget('https://localhost/hook', limits)).rejects.toMatchObject({
+      reason: 'blocked_address',
+    });
+    dns.answers.set('mixed.test', [
+      { address: '93.184.216.34', family: 4 },
+      { address: '192.168.1.5', family: 4 },
+    ]);
+    await expect(checkFetchTarget('https://mixed.test/', limits)).rejects.toMatchObject({
+      reason: 'blocked_address',
+    });
+    await expect(
+      checkFetchTarget('https://localhost/hook', { ...limits, allowPrivateAddresses: true }),
+    ).resolves.toBeUndefined();
+  });
+
+  it('accepts a public answer and refuses bad schemes without a lookup', async () => {
+    dns.answers.set('public.test', [{ address: '93.184.216.34', family: 4 }]);
+    await expect(checkFetchTarget('https://public.test/hook', limits)).resolves.toBeUndefined();
+    await expect(checkFetchTarget('ftp://public.test/', limits)).rejects.toMatchObject({
+      reason: 'invalid_url',
+    });
+    expect(dns.calls).toEqual(['public.test']);
+    expect(hits).toEqual([]);
   });
 });
