@@ -277,7 +277,8 @@ function parseMail(
   }
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
     throw new ConfigError(`SMTP_URL must start with smtp:// or smtps:// (got "${url.protocol}")`);
-  if (!from) throw new ConfigError('MAIL_FROM is required with SMTP_URL (e.g. "Userplane <support@example.com>")');
+  if (!from)
+    throw new ConfigError('MAIL_FROM is required with SMTP_URL (e.g. "Userplane <support@example.com>")');
   // An address, optionally with a display name: `a@b.c` or `Name <a@b.c>`.
   if (!/^([^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(from))
     throw new ConfigError(`MAIL_FROM must be an e-mail address or "Name <address>" (got "${from}")`);

@@ -16,6 +16,8 @@ import { findUserById, normalizeEmail } from '../store/users.ts';
 import { findWorkspaceById, upsertMember } from '../store/workspaces.ts';
 import { type Access, requireCapability } from './access.ts';
 import { audit } from './audit.ts';
+import { newEventId } from './delivery/events.ts';
+import { publish } from './delivery/outbox.ts';
 import type { Deps } from './deps.ts';
 
 export type { Invitation } from '../store/invitations.ts';
@@ -47,7 +49,7 @@ export async function inviteMember(
     throw validationError('role', 'must be admin or member (ownership moves only by transfer)');
   const role = input.role as (typeof INVITABLE_ROLES)[number];
   const emailNormalized = normalizeEmail(email);
-  return deps.db.transaction().execute(async (trx) => {
+  const created = await deps.db.transaction().execute(async (trx) => {
     if (await findActiveMemberByEmail(trx, access.workspace.id, emailNormalized))
       throw new ApiError(409, 'CONFLICT', 'email: this person is already a member of the workspace', 'email');
     const now = deps.clock.now();
@@ -65,8 +67,29 @@ export async function inviteMember(
       accepted_at: null,
       revoked_at: null,
     });
+    // The e-mail to the invitee (when SMTP_URL is set) commits with the invitation; its link holds
+    // the token, which is why the outbox stores payloads sealed.
+    await publish(deps, trx, {
+      type: 'invitation.created',
+      id: newEventId(deps),
+      at: now,
+      workspaceId: access.workspace.id,
+      workspaceName: access.workspace.name,
+      email,
+      role,
+      inviterName: access.member.name,
+      acceptUrl: invitationUrl(deps.config.publicUrl, token),
+      expiresAt: invitation.expiresAt,
+    });
     return { invitation, token };
   });
+  deps.wakeDeliveries();
+  return created;
+}
+
+/** Where an invitation is accepted (the dashboard's /invite/:token page). */
+export function invitationUrl(publicUrl: string, token: string): string {
+  return `${publicUrl}/invite/${encodeURIComponent(token)}`;
 }
 
 /** Pending invitations of the workspace (admin or owner), newest first. */
@@ -96,7 +119,7 @@ export async function acceptInvitation(
   userId: string,
 ): Promise<{ workspaceId: string; memberId: string; role: 'owner' | 'admin' | 'member' }> {
   if (token.length === 0 || token.length > 256) throw notFound();
-  return deps.db.transaction().execute(async (trx) => {
+  const accepted = await deps.db.transaction().execute(async (trx) => {
     const invitation = await findInvitationByTokenHash(trx, sha256Hex(token));
     if (!invitation || invitation.acceptedAt !== null || invitation.revokedAt !== null) throw notFound();
     const now = deps.clock.now();
@@ -133,8 +156,19 @@ export async function acceptInvitation(
       },
       trx,
     );
+    await publish(deps, trx, {
+      type: 'member.joined',
+      id: newEventId(deps),
+      at: now,
+      workspaceId: workspace.id,
+      workspaceName: workspace.name,
+      member: { memberId, userId, name: user.name, email: user.email, role: invitation.role },
+      invitedByMemberId: invitation.invitedByMemberId,
+    });
     return { workspaceId: workspace.id, memberId, role: invitation.role };
   });
+  deps.wakeDeliveries();
+  return accepted;
 }
 
 /** What the invitation page shows before anyone accepts. */

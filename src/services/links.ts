@@ -17,6 +17,8 @@ import {
 import { findWorkspaceProject } from '../store/projects.ts';
 import { listRestorableLinkIds, restoreLinkRow } from '../store/retention.ts';
 import type { Access } from './access.ts';
+import { linkEventData, newEventId } from './delivery/events.ts';
+import { publish } from './delivery/outbox.ts';
 import type { Deps } from './deps.ts';
 import { checkPage, type PageRequest } from './paging.ts';
 import { deletedCutoff, purgeDueAt } from './retention.ts';
@@ -126,7 +128,7 @@ export async function createLink(deps: Deps, access: Access, input: LinkInput): 
   }
   const workspaceId = access.workspace.id;
 
-  return deps.db.transaction().execute(async (trx) => {
+  const link = await deps.db.transaction().execute(async (trx) => {
     const domain = await findDomain(trx, workspaceId, input.domainId);
     if (!domain) throw new ApiError(404, 'DOMAIN_NOT_FOUND', 'No such domain in this workspace');
     if (domain.deletedAt !== null) throw new ApiError(410, 'DOMAIN_GONE', 'This domain has been deleted');
@@ -181,8 +183,17 @@ export async function createLink(deps: Deps, access: Access, input: LinkInput): 
     });
     const created = await findLink(trx, workspaceId, id);
     if (!created) throw new Error(`link ${id} vanished inside its own transaction`);
+    await publish(deps, trx, {
+      type: 'link.created',
+      id: newEventId(deps),
+      at: now,
+      workspaceId,
+      link: linkEventData(deps, created),
+    });
     return created;
   });
+  deps.wakeDeliveries();
+  return link;
 }
 
 /** A page of the workspace's live links, newest first, with optional filters (any member). */
@@ -270,7 +281,18 @@ export async function deleteLink(deps: Deps, access: Access, linkId: string): Pr
     );
   }
   // One conditional UPDATE: of two concurrent deletes exactly one succeeds, the other sees it gone.
-  if (!(await softDeleteLink(deps.db, link.id, deps.clock.now()))) throw gone();
+  await deps.db.transaction().execute(async (trx) => {
+    const now = deps.clock.now();
+    if (!(await softDeleteLink(trx, link.id, now))) throw gone();
+    await publish(deps, trx, {
+      type: 'link.deleted',
+      id: newEventId(deps),
+      at: now,
+      workspaceId: link.workspaceId,
+      linkId: link.id,
+    });
+  });
+  deps.wakeDeliveries();
 }
 
 function mayDelete(access: Access, link: Link): boolean {

@@ -30,6 +30,8 @@ import {
   upsertResource,
 } from '../store/recorder.ts';
 import { deleteResources, insertRecording } from '../store/recordings.ts';
+import { newEventId, recordingSummary } from './delivery/events.ts';
+import { publish } from './delivery/outbox.ts';
 import type { Deps } from './deps.ts';
 import { extensionFor, localUploadLastActivity, removeLocalUpload } from './file-store.ts';
 
@@ -525,15 +527,30 @@ export async function finishRecording(
       'The video has not been uploaded completely yet; resume the upload, then finish',
     );
   }
-  if (
-    !(await settleRecording(deps.db, recordingId, {
+  // Read before the transaction: the summary counts console errors in the stored log file.
+  const summary = await recordingSummary(deps, recordingId);
+  const settled = await deps.db.transaction().execute(async (trx) => {
+    const ok = await settleRecording(trx, recordingId, {
       status: 'ready',
       failure_reason: null,
       updated_at: deps.clock.now(),
-    }))
-  ) {
+    });
+    // "Recording received" (e-mail, Slack, the help-desk note, webhooks) commits with the status.
+    if (ok && summary) {
+      await publish(deps, trx, {
+        type: 'recording.ready',
+        id: newEventId(deps),
+        at: deps.clock.now(),
+        workspaceId: summary.workspaceId,
+        recording: summary,
+      });
+    }
+    return ok;
+  });
+  if (!settled) {
     throw new ApiError(409, 'RECORDING_NOT_PENDING', 'This recording is no longer pending');
   }
+  deps.wakeDeliveries();
   deps.log.info({ recordingId }, 'recording ready');
   return { recordingId, status: 'ready' };
 }

@@ -42,6 +42,8 @@ import {
 import type { RecordingResourcesTable } from '../store/schema.ts';
 import { findMembership } from '../store/workspaces.ts';
 import type { Access } from './access.ts';
+import { newEventId } from './delivery/events.ts';
+import { publish } from './delivery/outbox.ts';
 import type { Deps } from './deps.ts';
 import { extensionFor } from './file-store.ts';
 import { checkPage, type PageRequest } from './paging.ts';
@@ -396,8 +398,20 @@ export async function deleteRecording(deps: Deps, access: Access, recordingId: s
       `Deleting this recording requires the admin or owner role, or being the creator of its link; your role is ${access.member.role}. Ask an owner or admin (Workspace Settings > Team).`,
     );
   }
-  if (!(await softDeleteRecording(deps.db, recording.id, deps.clock.now())))
-    throw new ApiError(410, 'RECORDING_GONE', 'This recording has been deleted');
+  await deps.db.transaction().execute(async (trx) => {
+    const now = deps.clock.now();
+    if (!(await softDeleteRecording(trx, recording.id, now)))
+      throw new ApiError(410, 'RECORDING_GONE', 'This recording has been deleted');
+    await publish(deps, trx, {
+      type: 'recording.deleted',
+      id: newEventId(deps),
+      at: now,
+      workspaceId: recording.workspaceId,
+      recordingId: recording.id,
+      linkId: recording.link.id,
+    });
+  });
+  deps.wakeDeliveries();
 }
 
 /** A restored recording, and whether its link is still deleted (restoring a recording leaves the link as it is). */

@@ -218,11 +218,20 @@ export async function listAttempts(db: Db, deliveryId: string): Promise<Delivery
   }));
 }
 
-/** A workspace's deliveries, newest first; optionally only one target's (a webhook endpoint) or channel. */
+/**
+ * A workspace's deliveries, newest first; optionally only one target's (a webhook endpoint) or
+ * channel, and only those older than `beforeId` (the next page: ids sort by creation time).
+ */
 export async function listDeliveries(
   db: Db,
   workspaceId: string,
-  filter: { targetId?: string; channel?: DeliveryChannel; status?: DeliveryStatus; limit: number },
+  filter: {
+    targetId?: string;
+    channel?: DeliveryChannel;
+    status?: DeliveryStatus;
+    beforeId?: string;
+    limit: number;
+  },
 ): Promise<DeliveryRow[]> {
   let query = db
     .selectFrom('deliveries')
@@ -234,12 +243,18 @@ export async function listDeliveries(
   if (filter.targetId !== undefined) query = query.where('target_id', '=', filter.targetId);
   if (filter.channel !== undefined) query = query.where('channel', '=', filter.channel);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
   return (await query.execute()).map(toDelivery);
 }
 
 /** Every delivery of an event (tests, the journey check). */
 export async function listDeliveriesOfEvent(db: Db, eventId: string): Promise<DeliveryRow[]> {
-  const rows = await db.selectFrom('deliveries').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('deliveries')
+    .selectAll()
+    .where('event_id', '=', eventId)
+    .orderBy('id')
+    .execute();
   return rows.map(toDelivery);
 }
 

@@ -239,3 +239,65 @@ export async function listStalePendingRecordings(
     .execute();
   return rows.map((r) => ({ id: r.id, linkId: r.link_id, updatedAt: r.updated_at }));
 }
+
+/** What a "recording received" message needs about a recording, its link and workspace, in one query. */
+export interface RecordingNoticeRow {
+  recordingId: string;
+  workspaceId: string;
+  workspaceName: string;
+  projectId: string;
+  linkId: string;
+  linkTitle: string | null;
+  linkCreatorMemberId: string;
+  linkProviderType: 'intercom' | 'zendesk' | 'slack' | null;
+  linkProviderId: string | null;
+  linkProviderReference: string | null;
+  notes: string | null;
+  durationMs: number | null;
+  createdAt: number;
+}
+
+/** The recording with its link and workspace, or undefined. */
+export async function findRecordingNotice(
+  db: Db,
+  recordingId: string,
+): Promise<RecordingNoticeRow | undefined> {
+  const row = await db
+    .selectFrom('recordings as r')
+    .innerJoin('links as l', 'l.id', 'r.link_id')
+    .innerJoin('workspaces as w', 'w.id', 'r.workspace_id')
+    .select([
+      'r.id',
+      'r.workspace_id',
+      'w.name as workspace_name',
+      'r.project_id',
+      'r.link_id',
+      'l.title',
+      'l.creator_member_id',
+      'l.provider_type',
+      'l.provider_id',
+      'l.provider_reference',
+      'r.notes',
+      'r.duration_ms',
+      'r.created_at',
+    ])
+    .where('r.id', '=', recordingId)
+    .executeTakeFirst();
+  return (
+    row && {
+      recordingId: row.id,
+      workspaceId: row.workspace_id,
+      workspaceName: row.workspace_name,
+      projectId: row.project_id,
+      linkId: row.link_id,
+      linkTitle: row.title,
+      linkCreatorMemberId: row.creator_member_id,
+      linkProviderType: row.provider_type,
+      linkProviderId: row.provider_id,
+      linkProviderReference: row.provider_reference,
+      notes: row.notes,
+      durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+      createdAt: Number(row.created_at),
+    }
+  );
+}

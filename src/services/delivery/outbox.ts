@@ -139,13 +139,17 @@ export async function deliverDue(
 async function sendOne(deps: Deps, job: DeliveryJob): Promise<{ startedAt: number; result: SendOutcome }> {
   const startedAt = deps.clock.now();
   const channel = channels.find((c) => c.channel === job.channel);
-  if (!channel) return { startedAt, result: { ok: false, retry: false, error: `no sender for ${job.channel}` } };
+  if (!channel)
+    return { startedAt, result: { ok: false, retry: false, error: `no sender for ${job.channel}` } };
   try {
     return { startedAt, result: await channel.send(deps, job) };
   } catch (error) {
     // A sender that throws has a bug or met something unexpected: log it, try again later.
     deps.log.warn({ err: error, deliveryId: job.id, channel: job.channel }, 'delivery send threw');
-    return { startedAt, result: { ok: false, retry: true, error: (error as Error).message || 'send failed' } };
+    return {
+      startedAt,
+      result: { ok: false, retry: true, error: (error as Error).message || 'send failed' },
+    };
   }
 }
 

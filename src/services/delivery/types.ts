@@ -31,7 +31,14 @@ export interface RecordingSummary {
 /** Everything that can cause a delivery. `id` is the event's own id (evt_…), shared by its deliveries. */
 export type DeliveryEvent =
   | { type: 'recording.ready'; id: string; at: number; workspaceId: string; recording: RecordingSummary }
-  | { type: 'recording.deleted'; id: string; at: number; workspaceId: string; recordingId: string; linkId: string }
+  | {
+      type: 'recording.deleted';
+      id: string;
+      at: number;
+      workspaceId: string;
+      recordingId: string;
+      linkId: string;
+    }
   | { type: 'link.created'; id: string; at: number; workspaceId: string; link: Record<string, unknown> }
   | { type: 'link.deleted'; id: string; at: number; workspaceId: string; linkId: string }
   | {
@@ -68,6 +75,18 @@ export type DeliveryEvent =
       clientName: string;
       ip: string | null;
       userAgent: string | null;
+    }
+  | {
+      /**
+       * "Send test event" (Workspace Settings > Webhooks): one delivery to the one endpoint named,
+       * whatever it subscribes to. Not in WEBHOOK_EVENT_TYPES: nobody subscribes to it, and the
+       * other channels plan nothing for it.
+       */
+      type: 'webhook.test';
+      id: string;
+      at: number;
+      workspaceId: string;
+      endpointId: string;
     };
 
 export type DeliveryEventType = DeliveryEvent['type'];

@@ -5,6 +5,7 @@ import { resolveResource } from '../../domain/oauth/resource.ts';
 import { grantedScope } from '../../domain/oauth/scope.ts';
 import { randomToken, sha256Hex } from '../../lib/crypto.ts';
 import { newId } from '../../lib/ids.ts';
+import { findClient } from '../../store/oauth-clients.ts';
 import {
   completePending,
   decidePending,
@@ -19,6 +20,8 @@ import {
 } from '../../store/oauth-grants.ts';
 import type { OAuthPendingAuthorizationsTable } from '../../store/schema.ts';
 import { audit, type RequestOrigin } from '../audit.ts';
+import { newEventId } from '../delivery/events.ts';
+import { publish } from '../delivery/outbox.ts';
 import type { Deps } from '../deps.ts';
 import { type OAuthClient, resolveClient } from './clients.ts';
 import { CODE_TTL_MS, PENDING_TTL_MS } from './lifetimes.ts';
@@ -393,18 +396,35 @@ export async function decideAuthorization(
     grant = undefined;
   }
   if (!grant) {
+    const client = await findClient(deps.db, pending.clientId);
     try {
-      grant = await insertGrant(deps.db, {
-        id: newId('grt', now),
-        user_id: input.userId,
-        client_id: pending.clientId,
-        scope: params.scope,
-        resource: params.resource,
-        created_at: now,
-        last_used_at: null,
-        revoked_at: null,
-        revoke_reason: null,
+      grant = await deps.db.transaction().execute(async (trx) => {
+        const created = await insertGrant(trx, {
+          id: newId('grt', now),
+          user_id: input.userId,
+          client_id: pending.clientId,
+          scope: params.scope,
+          resource: params.resource,
+          created_at: now,
+          last_used_at: null,
+          revoked_at: null,
+          revoke_reason: null,
+        });
+        // "A new app was connected to your account" commits with the grant it describes.
+        await publish(deps, trx, {
+          type: 'connected_app.authorized',
+          id: newEventId(deps),
+          at: now,
+          workspaceId: null,
+          userId: input.userId,
+          clientId: pending.clientId,
+          clientName: client?.name ?? pending.clientId,
+          ip: input.origin.ip ?? null,
+          userAgent: input.origin.userAgent?.slice(0, 300) ?? null,
+        });
+        return created;
       });
+      deps.wakeDeliveries();
     } catch (error) {
       // Two consents racing (two tabs): the unique index keeps one active grant; use it.
       grant = await findActiveGrant(deps.db, input.userId, pending.clientId);
