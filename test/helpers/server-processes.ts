@@ -38,6 +38,10 @@ export interface ServerProcesses {
   output(index: number): string;
   /** Whether process `index` is still running. */
   alive(index: number): boolean;
+  /** SIGKILLs process `index` (no shutdown of any kind, as a crash or an OOM kill) and waits until it is gone. */
+  kill(index: number): Promise<void>;
+  /** Starts process `index` again on its port (after `kill`), with `env` over its settings; waits until it is ready. */
+  restart(index: number, env?: Record<string, string>): Promise<void>;
   /** SIGTERMs every process (SIGKILL after a grace period), then drops the schema and DATA_DIR. */
   stop(): Promise<void>;
 }
@@ -181,6 +185,24 @@ export async function startServerProcesses(
     }
   };
 
+  const launch = async (index: number, extra: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: { ...process.env, ...env, ...options.envFor?.(index, env), ...extra, PORT: String(ports[index]) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children[index] = child;
+    outputs[index] = outputs[index] ?? '';
+    // A restarted process is ready when IT says so, not because its predecessor did.
+    const start = outputs[index].length;
+    child.stdout?.on('data', (d) => {
+      outputs[index] += d;
+    });
+    child.stderr?.on('data', (d) => {
+      outputs[index] += d;
+    });
+    await waitUntilReady(child, urls[index]!, () => outputs[index]!.slice(start));
+  };
+
   try {
     if (testDialect === 'postgres') {
       const admin = openStore({ kind: 'postgres', url: testPostgresUrl }, { poolSize: 1 });
@@ -191,21 +213,7 @@ export async function startServerProcesses(
       }
     }
     await options.beforeStart?.({ cli, env, withDeps });
-    for (const [index, port] of ports.entries()) {
-      const child = spawn(process.execPath, [BIN, 'serve'], {
-        env: { ...process.env, ...env, ...options.envFor?.(index, env), PORT: String(port) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
-      outputs[index] = '';
-      child.stdout?.on('data', (d) => {
-        outputs[index] += d;
-      });
-      child.stderr?.on('data', (d) => {
-        outputs[index] += d;
-      });
-      await waitUntilReady(child, urls[index]!, () => outputs[index]!);
-    }
+    for (const index of ports.keys()) await launch(index);
   } catch (error) {
     await stop();
     throw error;
@@ -223,6 +231,13 @@ export async function startServerProcesses(
       const child = children[index];
       return child !== undefined && child.exitCode === null && child.signalCode === null;
     },
+    kill: async (index) => {
+      const child = children[index];
+      if (!child) return;
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    restart: (index, extra) => launch(index, extra),
     stop,
   };
 }
