@@ -14,6 +14,7 @@ import {
 import type { Deps } from '../../services/deps.ts';
 import { createConnectionsRoutes } from './connections.tsx';
 import { type DashboardContext, dashboardErrorHandler, loadDashboardContext } from './context.ts';
+import { createNotificationsRoutes } from './notifications.tsx';
 import {
   AccountPage,
   attempt,
@@ -26,8 +27,9 @@ import {
 } from './settings-common.tsx';
 import { renderDashboard, Time } from './shell.tsx';
 
-// Account Settings (PRODUCT.md §6): Profile; Developers — the user's API keys (masked, shown once at
-// creation and rotation, revoked by typing REVOKE); Connections (connections.tsx).
+// Account Settings (PRODUCT.md §6): Profile; Notifications (notifications.tsx); Developers — the
+// user's API keys (masked, shown once at creation and rotation, revoked by typing REVOKE);
+// Connections (connections.tsx).
 
 /** What a person must type to revoke an API key. */
 export const REVOKE_WORD = 'REVOKE';
@@ -301,5 +303,6 @@ export function createAccountRoutes(deps: Deps): Hono {
   });
 
   app.route('/', createConnectionsRoutes(deps, chains));
+  app.route('/', createNotificationsRoutes(deps, chains));
   return app;
 }

@@ -49,7 +49,8 @@ const TEAM_FLASH = {
 interface TeamExtra {
   error?: string | undefined;
   errorFor?: string | undefined;
-  invited?: { email: string; role: string; url: string } | undefined;
+  /** `emailed`: SMTP_URL is set, so the invitation went to the outbox as an e-mail too. */
+  invited?: { email: string; role: string; url: string; emailed: boolean } | undefined;
   draft?: { email: string; role: string } | undefined;
 }
 
@@ -99,7 +100,11 @@ function TeamBody(props: {
           id="invitation-link"
           label={`Invitation link for ${extra.invited.email} (${extra.invited.role})`}
           value={extra.invited.url}
-          note="Send this link to them yourself: it is shown only now, works once, and expires in 7 days."
+          note={
+            extra.invited.emailed
+              ? `An e-mail with this link is on its way to ${extra.invited.email}. You can also send it yourself: it is shown only now, works once, and expires in 7 days.`
+              : 'Send this link to them yourself: it is shown only now, works once, and expires in 7 days.'
+          }
         />
       ) : null}
       <section class="card" aria-labelledby="members-heading">
@@ -355,6 +360,7 @@ export function createTeamRoutes(deps: Deps, chains: SettingsChains): Hono {
           email: invitation.email,
           role: invitation.role,
           url: `${deps.config.publicUrl}/invite/${token}`,
+          emailed: deps.mailer !== null,
         },
       },
       200,
