@@ -21,6 +21,8 @@ export type AuditType =
   | 'member.added'
   | 'member.role_changed'
   | 'member.removed'
+  | 'integration.connected'
+  | 'integration.disconnected'
   | 'retention.expired_files_removed'
   | 'retention.recordings_purged'
   | 'retention.links_purged'

@@ -21,6 +21,12 @@ function count(value: unknown, noun: string): string {
   return n === 1 ? `1 ${noun} was` : `${n} ${noun}s were`;
 }
 
+/** "Slack", "Intercom", "Zendesk" from an audit detail (anything else: "an integration"). */
+function integrationName(value: unknown): string {
+  const names: Record<string, string> = { slack: 'Slack', intercom: 'Intercom', zendesk: 'Zendesk' };
+  return typeof value === 'string' && Object.hasOwn(names, value) ? names[value]! : 'an integration';
+}
+
 /** One sentence for an event; unknown types fall back to their name. */
 export function describeAuditEvent(event: AuditLogEntry): string {
   const who = event.userName ?? event.userEmail ?? 'Someone';
@@ -58,6 +64,10 @@ export function describeAuditEvent(event: AuditLogEntry): string {
       return `${who} changed ${target}'s role from ${text(d.from) ?? '?'} to ${text(d.to) ?? '?'}`;
     case 'member.removed':
       return `${who} removed ${target}`;
+    case 'integration.connected':
+      return `${who} ${d.replaced === true ? 'replaced the credentials of' : 'connected'} ${integrationName(d.provider)}`;
+    case 'integration.disconnected':
+      return `${who} disconnected ${integrationName(d.provider)}`;
     case 'retention.expired_files_removed':
       return `Retention: the video and logs of ${count(d.recordings, 'expired recording')} deleted`;
     case 'retention.recordings_purged':
