@@ -4,7 +4,7 @@ import { SMTPServer } from 'smtp-server';
 // A real SMTP server on a loopback port for the e-mail tests (issue 10: "tests send real SMTP to
 // a real SMTP server"). It accepts any sender and recipient without authentication, parses every
 // message with mailparser, and can be told to answer the next N messages with a 451 (a transient
-// failure, RFC 5321 §4.2.2) so a test can watch the outbox retry.
+// failure, RFC 5321 §4.2.2) or a 550 (permanent) so a test can watch the outbox retry.
 
 /** A message the server accepted, parsed. */
 export interface ReceivedMail {
@@ -29,8 +29,8 @@ export interface TestSmtpServer {
   messages: ReceivedMail[];
   /** How many DATA commands were answered with 451 so far. */
   rejected: number;
-  /** Answers the next `count` messages with 451 instead of accepting them. */
-  rejectNext(count: number): void;
+  /** Answers the next `count` messages with `code` (451 by default; 550 for a permanent refusal). */
+  rejectNext(count: number, code?: number): void;
   /** Waits until a message matching `match` arrived (or `timeoutMs` passed); returns it. */
   waitFor(match: (m: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
   close(): Promise<void>;
@@ -45,6 +45,7 @@ function addresses(field: AddressObject | AddressObject[] | undefined): string[]
 export async function startSmtpServer(): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   let toReject = 0;
+  let rejectCode = 451;
   const waiters = new Set<() => void>();
   const state = { rejected: 0 };
 
@@ -62,7 +63,8 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
         if (toReject > 0) {
           toReject -= 1;
           state.rejected += 1;
-          const error = Object.assign(new Error('Try again later (test server)'), { responseCode: 451 });
+          const text = rejectCode >= 500 ? 'Refused (test server)' : 'Try again later (test server)';
+          const error = Object.assign(new Error(text), { responseCode: rejectCode });
           callback(error);
           return;
         }
@@ -103,8 +105,9 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     get rejected() {
       return state.rejected;
     },
-    rejectNext(count) {
+    rejectNext(count, code = 451) {
       toReject = count;
+      rejectCode = code;
     },
     waitFor(match, timeoutMs = 10_000) {
       return new Promise<ReceivedMail>((resolve, reject) => {
