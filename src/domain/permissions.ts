@@ -14,6 +14,8 @@ export type Capability =
   | 'project.manage'
   | 'domain.manage'
   | 'member.manage'
+  | 'webhook.manage'
+  | 'delivery.read'
   | 'workspace.delete'
   | 'workspace.transfer';
 
@@ -27,6 +29,8 @@ export const CAPABILITIES: readonly Capability[] = [
   'project.manage',
   'domain.manage',
   'member.manage',
+  'webhook.manage',
+  'delivery.read',
   'workspace.delete',
   'workspace.transfer',
 ];
@@ -43,6 +47,9 @@ const REQUIRED: Record<Capability, Role> = {
   'project.manage': 'admin',
   'domain.manage': 'admin',
   'member.manage': 'admin',
+  // Webhook endpoints and the delivery log (issue 10 §4): workspace settings, so admins and owners.
+  'webhook.manage': 'admin',
+  'delivery.read': 'admin',
   'workspace.delete': 'owner',
   'workspace.transfer': 'owner',
 };

@@ -23,6 +23,8 @@ const MATRIX: Record<Capability, [boolean, boolean, boolean]> = {
   'project.manage': [true, true, false],
   'domain.manage': [true, true, false],
   'member.manage': [true, true, false],
+  'webhook.manage': [true, true, false],
+  'delivery.read': [true, true, false],
   'workspace.delete': [true, false, false],
   'workspace.transfer': [true, false, false],
 };

@@ -12,6 +12,7 @@ import { registerLinkRoutes } from './links.ts';
 import { registerMeRoutes } from './me.ts';
 import { registerProjectRoutes } from './projects.ts';
 import { registerRecordingRoutes } from './recordings.ts';
+import { registerWebhookRoutes } from './webhooks.ts';
 import { registerWorkspaceRoutes } from './workspaces.ts';
 
 /** Request bodies above this are refused before parsing (S38); `meta` alone may be 10 KB. */
@@ -24,6 +25,7 @@ const resources: RegisterRoutes[] = [
   registerLinkRoutes,
   registerRecordingRoutes,
   registerApiKeyRoutes,
+  registerWebhookRoutes,
 ];
 
 /** The REST API v1 (PRODUCT.md §3), mounted at /api/v1 by app.ts. */

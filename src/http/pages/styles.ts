@@ -254,5 +254,14 @@ table.list time { white-space: nowrap; }
 .app-icon.avatar { display: inline-flex; align-items: center; justify-content: center; font-weight: 700; background: var(--bg); }
 .badge.status-active { color: var(--ok); border-color: var(--ok); }
 .badge.status-inactive, .badge.status-disabled, .badge.status-expired { color: var(--muted); background: var(--bg); }
+/* Delivery log (webhooks, deliveries): a failed delivery stands out, so "the dashboard shows the failure". */
+.badge.status-delivered { color: var(--ok); border-color: var(--ok); }
+.badge.status-pending { color: var(--warn-text); background: var(--warn-bg); border-color: transparent; }
+.badge.status-failed { color: #fff; background: var(--danger); border-color: var(--danger); }
+table.list tr.delivery-failed td { background: var(--warn-bg); }
+table.list tr.delivery-failed td:first-child { box-shadow: inset 4px 0 0 var(--danger); }
+pre.response { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 12rem; overflow: auto; margin: 0; font-size: 0.85rem; }
+fieldset.events { border: 1px solid var(--border); border-radius: 6px; margin: 0 0 1rem; padding: 0.5rem 0.75rem; }
+fieldset.events .checkbox { margin: 0.25rem 0; }
 /* ---- end of the dashboard section ---- */
 `;
