@@ -254,6 +254,46 @@ describe(`help-desk notes [${testDialect}]`, () => {
     expect(await providerDeliveries(zendeskLink.workspace.id, 'zendesk')).toEqual([]);
   });
 
+  it('the fakes are strict: a request off the documented shape is refused (so the passing tests mean the shape is right)', async () => {
+    const intercomNote = (
+      headers: Record<string, string>,
+      body: unknown,
+      path = '/conversations/215469/reply',
+    ) =>
+      fetch(`${intercom.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const good = { authorization: `Bearer ${INTERCOM_TOKEN}`, 'intercom-version': '2.11' };
+    const note = { message_type: 'note', type: 'admin', admin_id: '814860', body: '<p>x</p>' };
+    expect((await intercomNote(good, note)).status).toBe(200);
+    expect((await intercomNote({ ...good, 'intercom-version': '2.10' }, note)).status).toBe(400);
+    expect((await intercomNote({ ...good, authorization: 'Bearer nope' }, note)).status).toBe(401);
+    expect((await intercomNote(good, { ...note, message_type: 'comment' })).status).toBe(400);
+    expect((await intercomNote(good, { ...note, type: 'user' })).status).toBe(400);
+    expect((await intercomNote(good, note, '/conversations/215469/parts')).status).toBe(400);
+    const zendeskPut = (method: string, body: unknown, email = AGENT) =>
+      fetch(`${zendesk.url}/api/v2/tickets/4512.json`, {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${email}/token:${ZENDESK_TOKEN}`).toString('base64')}`,
+        },
+        body: JSON.stringify(body),
+      });
+    expect((await zendeskPut('PUT', { ticket: { comment: { body: 'x', public: false } } })).status).toBe(200);
+    expect((await zendeskPut('PUT', { ticket: { comment: { body: 'x', public: true } } })).status).toBe(400);
+    expect((await zendeskPut('PUT', { ticket: { comment: { body: 'x' } } })).status).toBe(400);
+    expect((await zendeskPut('POST', { ticket: { comment: { body: 'x', public: false } } })).status).toBe(
+      400,
+    );
+    expect(
+      (await zendeskPut('PUT', { ticket: { comment: { body: 'x', public: false } } }, 'other@x.example'))
+        .status,
+    ).toBe(401);
+  });
+
   it('tokens are sealed at rest and never in the delivery log', async () => {
     const rows = await app.t.deps.db.selectFrom('workspace_integrations').selectAll().execute();
     expect(rows.length).toBeGreaterThan(0);
