@@ -5,6 +5,7 @@ import { createRestApi } from './http/api/index.ts';
 import { createAccountRoutes } from './http/dashboard/account.tsx';
 import { createDeliveryRoutes } from './http/dashboard/deliveries.tsx';
 import { createDashboard } from './http/dashboard/index.ts';
+import { createIntegrationRoutes } from './http/dashboard/integrations.tsx';
 import { createSettingsRoutes } from './http/dashboard/settings.tsx';
 import { createSetupRoutes } from './http/dashboard/setup.tsx';
 import { createWebhookRoutes } from './http/dashboard/webhooks.tsx';
@@ -228,6 +229,7 @@ export function buildApp(options: AppOptions): BuiltApp {
   app.route('/', createHomePage(deps));
   app.route('/', createDashboard(deps));
   app.route('/', createSettingsRoutes(deps));
+  app.route('/', createIntegrationRoutes(deps));
   app.route('/', createWebhookRoutes(deps));
   app.route('/', createDeliveryRoutes(deps));
   app.route('/', createAccountRoutes(deps));

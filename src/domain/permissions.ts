@@ -16,6 +16,7 @@ export type Capability =
   | 'member.manage'
   | 'webhook.manage'
   | 'delivery.read'
+  | 'integration.manage'
   | 'workspace.delete'
   | 'workspace.transfer';
 
@@ -31,6 +32,7 @@ export const CAPABILITIES: readonly Capability[] = [
   'member.manage',
   'webhook.manage',
   'delivery.read',
+  'integration.manage',
   'workspace.delete',
   'workspace.transfer',
 ];
@@ -50,6 +52,8 @@ const REQUIRED: Record<Capability, Role> = {
   // Webhook endpoints and the delivery log (issue 10 §4): workspace settings, so admins and owners.
   'webhook.manage': 'admin',
   'delivery.read': 'admin',
+  // Slack, Intercom and Zendesk credentials post into the workspace's tools: admins and owners.
+  'integration.manage': 'admin',
   'workspace.delete': 'owner',
   'workspace.transfer': 'owner',
 };

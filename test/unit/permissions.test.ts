@@ -25,6 +25,7 @@ const MATRIX: Record<Capability, [boolean, boolean, boolean]> = {
   'member.manage': [true, true, false],
   'webhook.manage': [true, true, false],
   'delivery.read': [true, true, false],
+  'integration.manage': [true, true, false],
   'workspace.delete': [true, false, false],
   'workspace.transfer': [true, false, false],
 };
