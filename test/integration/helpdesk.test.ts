@@ -110,6 +110,9 @@ describe(`help-desk notes [${testDialect}]`, () => {
     const page = (await pageOf(admin, `/w/${ws}/settings/integrations`)).html;
     expect(page).toContain('Intercom conversation 215469');
     expect(page).toContain('delivered');
+    const auditLog = (await pageOf(admin, `/w/${ws}/audit`)).html;
+    expect(auditLog).toContain('connected Intercom');
+    expect(auditLog).not.toContain(INTERCOM_TOKEN);
   });
 
   it('Zendesk: a private comment in plain text on the ticket, Basic auth with "<email>/token:<api token>"', async () => {
