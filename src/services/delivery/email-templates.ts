@@ -163,6 +163,10 @@ export function invitationMail(
         `${escapeHtml(inviter)} invited you to join <strong>${escapeHtml(workspace)}</strong> on Userplane as ${escapeHtml(role)}.`,
       ),
       link.html,
+      // The address as text too, for mail clients that show buttons badly or not at all.
+      paragraph(
+        `Or open this address in your browser: <span style="word-break:break-all;">${escapeHtml(input.acceptUrl)}</span>`,
+      ),
       paragraph(
         `Sign in or create an account with this e-mail address to accept. The link works once and expires on ${escapeHtml(expires)}.`,
       ),
