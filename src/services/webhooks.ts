@@ -4,6 +4,7 @@ import { ApiError, validationError } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { checkFetchTarget, SafeFetchError } from '../lib/safe-fetch.ts';
 import { sealString } from '../lib/secret-box.ts';
+import type { Db } from '../store/db.ts';
 import { listDeliveries } from '../store/deliveries.ts';
 import {
   countWebhookEndpoints,
@@ -17,6 +18,7 @@ import {
   type WebhookEndpointPatch,
 } from '../store/webhook-endpoints.ts';
 import { type Access, requireCapability } from './access.ts';
+import { audit, type RequestOrigin } from './audit.ts';
 import { newEventId } from './delivery/events.ts';
 import { publish } from './delivery/outbox.ts';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './delivery/types.ts';
@@ -177,6 +179,34 @@ function checkDescription(value: unknown): string | null {
   return trimmed === '' ? null : trimmed;
 }
 
+/** The audit log entry of a change: who, which endpoint, and only its host (a path can hold a token). */
+function recordChange(
+  deps: Deps,
+  db: Db,
+  type: 'webhook.created' | 'webhook.deleted' | 'webhook.secret_rotated',
+  access: Access,
+  endpoint: WebhookEndpoint,
+  origin: RequestOrigin | undefined,
+): Promise<void> {
+  let host = '';
+  try {
+    host = new URL(endpoint.url).host;
+  } catch {
+    // Stored URLs were checked when saved; an unparsable one is simply not named.
+  }
+  return audit(
+    deps,
+    type,
+    {
+      userId: access.userId,
+      workspaceId: access.workspace.id,
+      ...(origin ? { origin } : {}),
+      detail: { webhookId: endpoint.id, host },
+    },
+    db,
+  );
+}
+
 function notFound(): ApiError {
   return new ApiError(404, 'WEBHOOK_NOT_FOUND', 'No such webhook endpoint in this workspace');
 }
@@ -204,6 +234,7 @@ export async function createWebhookEndpoint(
   deps: Deps,
   access: Access,
   input: WebhookInput,
+  origin?: RequestOrigin,
 ): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
   requireCapability(access, 'webhook.manage', 'Managing webhooks');
   // Every field is checked before anything is written (S38).
@@ -220,14 +251,18 @@ export async function createWebhookEndpoint(
   }
   const now = deps.clock.now();
   const secret = newSecret();
-  const endpoint = await insertWebhookEndpoint(deps.db, {
-    id: newId('whk', now),
-    workspaceId,
-    url,
-    description,
-    events,
-    sealedSecret: sealString(deps.config.secret, WEBHOOK_SECRET_LABEL, secret),
-    now,
+  const endpoint = await deps.db.transaction().execute(async (trx) => {
+    const row = await insertWebhookEndpoint(trx, {
+      id: newId('whk', now),
+      workspaceId,
+      url,
+      description,
+      events,
+      sealedSecret: sealString(deps.config.secret, WEBHOOK_SECRET_LABEL, secret),
+      now,
+    });
+    await recordChange(deps, trx, 'webhook.created', access, row, origin);
+    return row;
   });
   return { endpoint: view(endpoint), secret };
 }
@@ -277,12 +312,20 @@ export async function updateWebhookEndpoint(
  * Deletes an endpoint (admin or owner): nothing more is sent to it, deliveries still pending fail
  * without being sent, and its delivery log stays readable in Workspace Settings > Deliveries.
  */
-export async function deleteWebhookEndpoint(deps: Deps, access: Access, endpointId: string): Promise<void> {
+export async function deleteWebhookEndpoint(
+  deps: Deps,
+  access: Access,
+  endpointId: string,
+  origin?: RequestOrigin,
+): Promise<void> {
   requireCapability(access, 'webhook.manage', 'Managing webhooks');
-  await liveEndpoint(deps, access, endpointId);
-  if (!(await softDeleteWebhookEndpoint(deps.db, access.workspace.id, endpointId, deps.clock.now()))) {
-    throw gone();
-  }
+  const endpoint = await liveEndpoint(deps, access, endpointId);
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await softDeleteWebhookEndpoint(trx, access.workspace.id, endpointId, deps.clock.now()))) {
+      throw gone();
+    }
+    await recordChange(deps, trx, 'webhook.deleted', access, endpoint, origin);
+  });
 }
 
 /**
@@ -294,13 +337,17 @@ export async function rotateWebhookSecret(
   deps: Deps,
   access: Access,
   endpointId: string,
+  origin?: RequestOrigin,
 ): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
   requireCapability(access, 'webhook.manage', 'Managing webhooks');
   const endpoint = await liveEndpoint(deps, access, endpointId);
   const secret = newSecret();
   const now = deps.clock.now();
   const sealed = sealString(deps.config.secret, WEBHOOK_SECRET_LABEL, secret);
-  if (!(await replaceWebhookSecret(deps.db, access.workspace.id, endpoint.id, sealed, now))) throw gone();
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await replaceWebhookSecret(trx, access.workspace.id, endpoint.id, sealed, now))) throw gone();
+    await recordChange(deps, trx, 'webhook.secret_rotated', access, endpoint, origin);
+  });
   return { endpoint: view({ ...endpoint, updatedAt: now }), secret };
 }
 

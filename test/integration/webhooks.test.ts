@@ -751,6 +751,13 @@ describe('the dashboard: Workspace Settings > Webhooks and > Deliveries', () => 
     expect(await page(owner, base)).not.toContain(endpointId!);
     // Its log stays in Deliveries.
     expect(await page(owner, `/w/${ws}/settings/deliveries`)).toContain(deliveryId!);
+    // The audit log names the changes and the host only (a URL's path may hold a token).
+    const audit = await page(owner, `/w/${ws}/audit`);
+    const host = new URL(receiver.url()).host;
+    expect(audit).toContain(`added a webhook endpoint on ${host}`);
+    expect(audit).toContain(`rotated the signing secret of the webhook endpoint on ${host}`);
+    expect(audit).toContain(`deleted the webhook endpoint on ${host}`);
+    expect(audit).not.toContain(secret!);
   }, 60_000);
 
   it('members get the forbidden page and their forged POSTs change nothing', async () => {

@@ -17,6 +17,7 @@ import {
   type WebhookEndpointView,
   type WebhookUpdate,
 } from '../../services/webhooks.ts';
+import { requestOrigin } from '../oauth/common.ts';
 import {
   describedErrors,
   envelope,
@@ -334,11 +335,8 @@ export const registerWebhookRoutes: RegisterRoutes = (api, deps) => {
     const { endpoint, secret } = await createWebhookEndpoint(
       deps,
       await access(c.get('userId'), workspaceId),
-      {
-        url: body.url,
-        events: body.events,
-        description: body.description,
-      },
+      { url: body.url, events: body.events, description: body.description },
+      requestOrigin(c, deps.config.trustProxy),
     );
     return ok(
       c,
@@ -373,7 +371,12 @@ export const registerWebhookRoutes: RegisterRoutes = (api, deps) => {
 
   api.openapi(remove, async (c) => {
     const { workspaceId, webhookId } = c.req.valid('param');
-    await deleteWebhookEndpoint(deps, await access(c.get('userId'), workspaceId), webhookId);
+    await deleteWebhookEndpoint(
+      deps,
+      await access(c.get('userId'), workspaceId),
+      webhookId,
+      requestOrigin(c, deps.config.trustProxy),
+    );
     return ok(c, 'Webhook deleted', { webhookId });
   });
 
@@ -383,6 +386,7 @@ export const registerWebhookRoutes: RegisterRoutes = (api, deps) => {
       deps,
       await access(c.get('userId'), workspaceId),
       webhookId,
+      requestOrigin(c, deps.config.trustProxy),
     );
     return ok(c, 'Secret rotated; the old secret no longer signs deliveries', {
       ...webhookToWire(endpoint),

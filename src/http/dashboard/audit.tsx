@@ -68,6 +68,12 @@ export function describeAuditEvent(event: AuditLogEntry): string {
       return `${who} ${d.replaced === true ? 'replaced the credentials of' : 'connected'} ${integrationName(d.provider)}`;
     case 'integration.disconnected':
       return `${who} disconnected ${integrationName(d.provider)}`;
+    case 'webhook.created':
+      return `${who} added a webhook endpoint on ${text(d.host) ?? 'a host'}`;
+    case 'webhook.deleted':
+      return `${who} deleted the webhook endpoint on ${text(d.host) ?? 'a host'}`;
+    case 'webhook.secret_rotated':
+      return `${who} rotated the signing secret of the webhook endpoint on ${text(d.host) ?? 'a host'}`;
     case 'retention.expired_files_removed':
       return `Retention: the video and logs of ${count(d.recordings, 'expired recording')} deleted`;
     case 'retention.recordings_purged':

@@ -16,6 +16,7 @@ import {
   type WebhookEndpointView,
   type WebhookEventType,
 } from '../../services/webhooks.ts';
+import { requestOrigin } from '../oauth/common.ts';
 import { dashboardErrorHandler } from './context.ts';
 import { DeliveryStatusBadge, deliveryPath, shortText } from './deliveries.tsx';
 import {
@@ -474,11 +475,12 @@ export function createWebhookRoutes(deps: Deps): Hono {
     const frame = await loadSettings(c, deps);
     const draft = await readForm(c);
     const result = await attempt(() =>
-      createWebhookEndpoint(deps, frame.ws.access, {
-        url: draft.url,
-        events: draft.events,
-        description: draft.description,
-      }),
+      createWebhookEndpoint(
+        deps,
+        frame.ws.access,
+        { url: draft.url, events: draft.events, description: draft.description },
+        requestOrigin(c, deps.config.trustProxy),
+      ),
     );
     if (!result.ok) return listPage(c, frame, { error: result.error, draft }, result.status);
     // Shown in this response only: the page is no-store and the secret is stored sealed.
@@ -516,7 +518,12 @@ export function createWebhookRoutes(deps: Deps): Hono {
   app.post('/w/:ws/settings/webhooks/:id/rotate', ...chains.form, async (c) => {
     const frame = await loadSettings(c, deps);
     const id = c.req.param('id');
-    const { secret } = await rotateWebhookSecret(deps, frame.ws.access, id);
+    const { secret } = await rotateWebhookSecret(
+      deps,
+      frame.ws.access,
+      id,
+      requestOrigin(c, deps.config.trustProxy),
+    );
     return endpointPage(c, frame, id, { rotatedSecret: secret });
   });
 
@@ -529,7 +536,12 @@ export function createWebhookRoutes(deps: Deps): Hono {
 
   app.post('/w/:ws/settings/webhooks/:id/delete', ...chains.form, async (c) => {
     const frame = await loadSettings(c, deps);
-    await deleteWebhookEndpoint(deps, frame.ws.access, c.req.param('id'));
+    await deleteWebhookEndpoint(
+      deps,
+      frame.ws.access,
+      c.req.param('id'),
+      requestOrigin(c, deps.config.trustProxy),
+    );
     return redirectWithFlash(c, settingsPath(frame.ws.current.id, 'webhooks'), 'deleted');
   });
 
