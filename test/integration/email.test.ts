@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeClock } from '../../src/lib/clock.ts';
-import { deliverDue } from '../../src/services/delivery/outbox.ts';
+import { newEventId } from '../../src/services/delivery/events.ts';
+import { deliverDue, publish } from '../../src/services/delivery/outbox.ts';
 import type { Deps } from '../../src/services/deps.ts';
 import { inviteMember } from '../../src/services/invitations.ts';
 import { type DeliveryRow, findDelivery, listAttempts } from '../../src/store/deliveries.ts';
@@ -283,6 +284,32 @@ describe(`e-mail over SMTP [${testDialect}]`, () => {
       (d) => d.targetId === who.user.id,
     );
     expect(mine).toHaveLength(1);
+  });
+
+  it('a name with line breaks cannot add a header or a recipient', async () => {
+    const { deps } = server.t;
+    const who = await userWithKey(deps, 'Target');
+    // Published directly: the registration endpoint's own checks are not what this test is about.
+    await publish(deps, deps.db, {
+      type: 'connected_app.authorized',
+      id: newEventId(deps),
+      at: deps.clock.now(),
+      workspaceId: null,
+      userId: who.user.id,
+      clientId: 'client-x',
+      clientName: 'Agent\r\nBcc: victim@example.com\r\n\r\n<b>body</b>\u202Egnp.exe',
+      ip: '203.0.113.9',
+      userAgent: 'UA\r\nX-Injected: yes',
+    });
+    await deliver();
+    const mail = await smtp.waitFor((m) => m.envelopeTo.includes(who.email));
+    expect(mail.envelopeTo).toEqual([who.email]);
+    expect(mail.raw).not.toMatch(/^(Bcc|X-Injected):/im);
+    expect(mail.subject).toBe(
+      'New app connected to your Userplane account: Agent Bcc: victim@example.com <b>body</b> gnp.exe',
+    );
+    expect(mail.html).toContain('&lt;b&gt;body&lt;/b&gt;');
+    expect(mail.text).not.toContain('\u202E');
   });
 
   it('the Notifications form refuses a POST without its CSRF token and changes nothing', async () => {
