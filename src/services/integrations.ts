@@ -203,12 +203,23 @@ interface Prepared {
   secret: string | null;
 }
 
+/** The settings each provider takes; anything else is refused rather than silently dropped. */
+const FIELDS: Record<IntegrationProvider, ReadonlyArray<keyof ConnectInput>> = {
+  slack: ['webhookUrl'],
+  intercom: ['accessToken', 'adminId', 'baseUrl'],
+  zendesk: ['subdomain', 'baseUrl', 'email', 'apiToken'],
+};
+
 function prepare(
   deps: Deps,
   provider: IntegrationProvider,
   input: ConnectInput,
   existing: boolean,
 ): Prepared {
+  for (const [key, value] of Object.entries(input)) {
+    if (value !== undefined && !(FIELDS[provider] as readonly string[]).includes(key))
+      throw validationError(key, `is not a setting of ${PROVIDER_NAMES[provider]}`);
+  }
   if (provider === 'slack') {
     const url = outboundUrl(deps, 'webhookUrl', input.webhookUrl ?? '', { base: false });
     return { config: { baseUrl: url.host, secretHint: hint(url.href) }, secret: url.href };

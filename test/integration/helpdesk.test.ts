@@ -383,6 +383,59 @@ describe(`help-desk notes [${testDialect}]`, () => {
         .execute(),
     ).toEqual([]);
   });
+
+  it('REST: PUT connects (no credential in any answer), GET lists, members get 403, stray fields 400, DELETE disconnects', async () => {
+    const link = await providerLink(app);
+    const ws = link.workspace.id;
+    const base = `${app.url}/api/v1/public/workspace/${ws}/integrations`;
+    const call = (who: { headers: Record<string, string> }, method: string, path = '', body?: unknown) =>
+      fetch(`${base}${path}`, {
+        method,
+        headers: { ...who.headers, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const put = await call(link.admin, 'PUT', '/zendesk', {
+      baseUrl: zendesk.url,
+      email: AGENT,
+      apiToken: ZENDESK_TOKEN,
+    });
+    const putText = await put.text();
+    expect(put.status, putText).toBe(200);
+    expect(putText).not.toContain(ZENDESK_TOKEN);
+    expect(JSON.parse(putText).data).toMatchObject({
+      provider: 'zendesk',
+      status: 'connected',
+      secretHint: `…${ZENDESK_TOKEN.slice(-4)}`,
+      baseUrl: zendesk.url,
+      agentEmail: AGENT,
+    });
+    const listed = await call(link.owner, 'GET');
+    const listedText = await listed.text();
+    expect(listed.status).toBe(200);
+    expect(listedText).not.toContain(ZENDESK_TOKEN);
+    expect((JSON.parse(listedText) as { data: { integrations: unknown[] } }).data.integrations).toHaveLength(
+      1,
+    );
+
+    expect((await call(link.member, 'GET')).status).toBe(403);
+    expect(
+      (await call(link.member, 'PUT', '/slack', { webhookUrl: 'https://hooks.slack.com/services/x' })).status,
+    ).toBe(403);
+    expect((await call(link.outsider, 'GET')).status).toBe(403);
+    const stray = await call(link.admin, 'PUT', '/slack', {
+      webhookUrl: 'https://hooks.slack.com/services/x',
+      apiToken: 'x',
+    });
+    expect(stray.status).toBe(400);
+    expect(await stray.json()).toMatchObject({
+      error: 'VALIDATION_FAILED',
+      message: 'apiToken: is not a setting of Slack',
+    });
+    expect((await call(link.admin, 'PUT', '/teams', {})).status).toBe(400);
+
+    expect((await call(link.admin, 'DELETE', '/zendesk')).status).toBe(200);
+    expect((await call(link.admin, 'DELETE', '/zendesk')).status).toBe(404);
+  });
 });
 
 /** Another link in the same workspace for `conversationId`. */

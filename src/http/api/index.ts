@@ -8,6 +8,7 @@ import { renderApiError } from '../middleware/error-handler.ts';
 import { registerApiKeyRoutes } from './api-keys.ts';
 import { createApiApp, type RegisterRoutes } from './common.ts';
 import { renderApiDocs } from './docs-page.ts';
+import { registerIntegrationRoutes } from './integrations.ts';
 import { registerLinkRoutes } from './links.ts';
 import { registerMeRoutes } from './me.ts';
 import { registerProjectRoutes } from './projects.ts';
@@ -26,6 +27,7 @@ const resources: RegisterRoutes[] = [
   registerRecordingRoutes,
   registerApiKeyRoutes,
   registerWebhookRoutes,
+  registerIntegrationRoutes,
 ];
 
 /** The REST API v1 (PRODUCT.md §3), mounted at /api/v1 by app.ts. */
