@@ -58,7 +58,7 @@ main { max-width: 28rem; margin: 3rem auto; padding: 0 1rem; }
 h1 { font-size: 1.4rem; margin: 0 0 1.25rem; }
 p { margin: 0 0 1rem; }
 label { display: block; font-weight: 600; margin: 0 0 0.25rem; }
-input[type="email"], input[type="password"], input[type="text"] {
+input[type="email"], input[type="password"], input[type="text"], input[type="url"] {
   display: block;
   width: 100%;
   padding: 0.55rem 0.7rem;

@@ -11,6 +11,7 @@ import {
   capText,
   durationText,
   errorCountText,
+  hostOf,
   linkTitleText,
   providerMessage,
   retryable,
@@ -80,14 +81,6 @@ export function zendeskNote(recording: RecordingSummary): string {
 /** "Intercom conversation 123", "Zendesk ticket 456". */
 function targetName(provider: HelpdeskProvider, id: string): string {
   return `${PROVIDER_NAMES[provider]} ${provider === 'intercom' ? 'conversation' : 'ticket'} ${capText(id, 60)}`;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
 }
 
 /** The request of a note for each provider. */

@@ -91,6 +91,15 @@ export async function sendJson(
   }
 }
 
+/** The host of a URL for messages ("hooks.slack.com"); never the path, which can be the credential. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'an invalid URL';
+  }
+}
+
 /** Whether a failed answer is worth trying again: rate limits, timeouts, conflicts and server errors. */
 export function retryable(status: number): boolean {
   return status === 408 || status === 409 || status === 425 || status === 429 || status >= 500;

@@ -2,7 +2,7 @@ import { findActiveMember } from '../../store/members.ts';
 import { integrationCredentials, integrationTarget, reportRefusedCredentials } from '../integrations.ts';
 import { wantsNotification } from '../notification-prefs.ts';
 import type { Channel } from './channels.ts';
-import { capText, durationText, errorCountText, linkTitleText, sendJson } from './provider-http.ts';
+import { capText, durationText, errorCountText, hostOf, linkTitleText, sendJson } from './provider-http.ts';
 import type { RecordingSummary, SendOutcome } from './types.ts';
 
 // Slack (issue 10 §5): "recording received" as a message through the workspace's incoming webhook
@@ -96,7 +96,7 @@ export const slackChannel: Channel = {
       method: 'POST',
       headers: { 'idempotency-key': job.id },
       body: payload.message,
-      what: `Slack (${new URL(credentials.url).host})`,
+      what: `Slack (${hostOf(credentials.url)})`,
     });
     if (!response.ok) return response.outcome;
     const { status, body } = response;
