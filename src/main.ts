@@ -82,6 +82,11 @@ export async function startServer(
     maintenance.unref();
     // The outbox: e-mail, webhooks, Slack and help-desk notes (docs/notifications.md). Every
     // instance may run it; claims keep two from sending the same delivery at once.
+    if (!config.smtpUrl) {
+      log.warn(
+        'SMTP_URL is unset: no e-mail is sent (the dashboard shows invitation links to copy); set SMTP_URL and MAIL_FROM to send invitations and notifications',
+      );
+    }
     if (config.deliveryWorker) {
       deliveries = startDeliveryWorker(deps, {
         intervalMs: DELIVERY_POLL_MS,

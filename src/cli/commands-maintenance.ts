@@ -1,4 +1,9 @@
-import { type RetentionReport, retentionLease, runRetention } from '../services/retention.ts';
+import {
+  DELIVERY_LOG_DAYS,
+  type RetentionReport,
+  retentionLease,
+  runRetention,
+} from '../services/retention.ts';
 import { type Command, withDeps } from './support.ts';
 
 /** One line for operators: what the run removed, or why it did nothing. */
@@ -8,6 +13,7 @@ function summary(report: RetentionReport): string {
     `files of ${expired.recordings} expired recording(s) removed (${expired.bytes} bytes)`,
     `purged ${purged.recordings} recording(s), ${purged.links} link(s), ${purged.projects} project(s) (${purged.bytes} bytes)`,
     `${report.batches} audit event(s)`,
+    `${report.deliveries} finished deliveries older than ${DELIVERY_LOG_DAYS} days`,
   ];
   return `retention: ${parts.join('; ')}${report.interrupted ? '; stopped early: another process took the lease' : ''}`;
 }

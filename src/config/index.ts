@@ -257,18 +257,11 @@ function parseStorage(e: z.infer<typeof envSchema>, warnings: string[]): Storage
   };
 }
 
-function parseMail(
-  e: z.infer<typeof envSchema>,
-  warnings: string[],
-): { smtpUrl: string | null; mailFrom: string } {
+function parseMail(e: z.infer<typeof envSchema>): { smtpUrl: string | null; mailFrom: string } {
   const smtpUrl = setting(e.SMTP_URL) ?? null;
   const from = setting(e.MAIL_FROM);
-  if (smtpUrl === null) {
-    warnings.push(
-      'SMTP_URL is unset: no e-mail is sent (invitation links are shown in the dashboard to copy; set SMTP_URL and MAIL_FROM to send them).',
-    );
-    return { smtpUrl, mailFrom: from ?? 'Userplane <userplane@localhost>' };
-  }
+  // Without it the server says so once at start (src/main.ts), not every CLI command.
+  if (smtpUrl === null) return { smtpUrl, mailFrom: from ?? 'Userplane <userplane@localhost>' };
   let url: URL;
   try {
     url = new URL(smtpUrl);
@@ -380,7 +373,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signinRateLimitPerMinute: e.SIGNIN_RATE_LIMIT_PER_MINUTE,
     authIssuer: parseOptionalUrl('AUTH_ISSUER', e.AUTH_ISSUER),
     jwksUrl: parseOptionalUrl('JWKS_URL', e.JWKS_URL),
-    ...parseMail(e, warnings),
+    ...parseMail(e),
     deliveryWorker: e.DELIVERY_WORKER,
     warnings,
   };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/index.ts';
 import { DAY_MS } from '../lib/clock.ts';
+import { pruneFinishedDeliveries } from '../store/deliveries.ts';
 import { findLease, releaseLease, renewLease, takeLease } from '../store/leases.ts';
 import {
   claimRecordingFiles,
@@ -77,7 +78,12 @@ export interface RetentionReport {
   purged: { recordings: number; links: number; projects: number; bytes: number };
   /** Audit events written (one per batch). */
   batches: number;
+  /** Finished deliveries (and their attempt logs) older than DELIVERY_LOG_DAYS removed. */
+  deliveries: number;
 }
+
+/** How long the delivery log keeps a finished delivery (Workspace Settings > Deliveries). */
+export const DELIVERY_LOG_DAYS = 30;
 
 /** The latest deletion time that is past the grace period at `now`: deleted at or before it → purged. */
 export function deletedCutoff(config: Pick<Config, 'deletedRetentionDays'>, now: number): number {
@@ -131,6 +137,7 @@ export async function runRetention(deps: Deps, options: RetentionOptions = {}): 
     expired: { recordings: 0, bytes: 0 },
     purged: { recordings: 0, links: 0, projects: 0, bytes: 0 },
     batches: 0,
+    deliveries: 0,
   };
   if (!(await takeLease(deps.db, RETENTION_LEASE, holder, deps.clock.now(), leaseMs))) return report;
   report.ran = true;
@@ -152,6 +159,7 @@ export async function runRetention(deps: Deps, options: RetentionOptions = {}): 
     await purgeDeletedProjects(run, cutoff);
     await purgeDeletedLinks(run, cutoff);
     await removeExpiredFiles(run);
+    await pruneDeliveryLog(run);
   } catch (error) {
     if (!(error instanceof LeaseLost)) throw error;
     report.interrupted = true;
@@ -162,10 +170,24 @@ export async function runRetention(deps: Deps, options: RetentionOptions = {}): 
     });
   }
   const { expired, purged } = report;
-  if (expired.recordings + purged.recordings + purged.links + purged.projects > 0) {
-    deps.log.info({ expired, purged, batches: report.batches }, 'retention job removed data');
+  if (expired.recordings + purged.recordings + purged.links + purged.projects + report.deliveries > 0) {
+    deps.log.info(
+      { expired, purged, batches: report.batches, deliveries: report.deliveries },
+      'retention job removed data',
+    );
   }
   return report;
+}
+
+/** The delivery log keeps finished deliveries for DELIVERY_LOG_DAYS; pending ones are never touched. */
+async function pruneDeliveryLog(run: Run): Promise<void> {
+  const before = run.deps.clock.now() - DELIVERY_LOG_DAYS * DAY_MS;
+  for (;;) {
+    const removed = await pruneFinishedDeliveries(run.deps.db, before, run.batchSize);
+    run.report.deliveries += removed;
+    if (removed < run.batchSize) return;
+    await run.renew();
+  }
 }
 
 /**

@@ -267,3 +267,27 @@ export async function countPendingDeliveries(db: Db): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * Removes up to `limit` finished deliveries (delivered or failed) that finished before `before`,
+ * with their attempt log, in one transaction. Returns how many went.
+ */
+export async function pruneFinishedDeliveries(db: Db, before: number, limit: number): Promise<number> {
+  const run = async (trx: Db) => {
+    const ids = (
+      await trx
+        .selectFrom('deliveries')
+        .select('id')
+        .where('status', '<>', 'pending')
+        .where('finished_at', '<', before)
+        .orderBy('finished_at')
+        .limit(limit)
+        .execute()
+    ).map((r) => r.id);
+    if (ids.length === 0) return 0;
+    await trx.deleteFrom('delivery_attempts').where('delivery_id', 'in', ids).execute();
+    await trx.deleteFrom('deliveries').where('id', 'in', ids).where('status', '<>', 'pending').execute();
+    return ids.length;
+  };
+  return 'isTransaction' in db && db.isTransaction ? run(db) : db.transaction().execute(run);
+}

@@ -23,6 +23,30 @@ describe('configuration', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('e-mail: off without SMTP_URL; with it, MAIL_FROM is required and both are checked', () => {
+    const off = loadConfig(base());
+    expect(off.smtpUrl).toBeNull();
+    expect(off.deliveryWorker).toBe(true);
+    const on = loadConfig({
+      ...base(),
+      SMTP_URL: 'smtps://u:p@smtp.example.com:465',
+      MAIL_FROM: 'Support <s@example.com>',
+    });
+    expect(on.smtpUrl).toBe('smtps://u:p@smtp.example.com:465');
+    expect(on.mailFrom).toBe('Support <s@example.com>');
+    expect(loadConfig({ ...base(), DELIVERY_WORKER: 'false' }).deliveryWorker).toBe(false);
+    for (const [env, message] of [
+      [{ SMTP_URL: 'smtp://localhost:25' }, 'MAIL_FROM is required'],
+      [{ SMTP_URL: 'http://smtp.example.com', MAIL_FROM: 'a@b.c' }, 'SMTP_URL must start with smtp://'],
+      [{ SMTP_URL: 'not a url', MAIL_FROM: 'a@b.c' }, 'SMTP_URL must be a URL'],
+      [{ SMTP_URL: 'smtp://localhost', MAIL_FROM: 'nobody' }, 'MAIL_FROM must be an e-mail address'],
+      [{ SMTP_URL: 'smtp://localhost', MAIL_FROM: 'Evil\r\nBcc: x@y.z <a@b.c>' }, 'MAIL_FROM must be'],
+      [{ DELIVERY_WORKER: 'sometimes' }, 'DELIVERY_WORKER must be true or false'],
+    ] as const) {
+      expect(() => loadConfig({ ...base(), ...env })).toThrow(message);
+    }
+  });
+
   it('derives PUBLIC_URL from PORT and keeps an explicit one without its trailing slash', () => {
     expect(loadConfig({ ...base(), PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
     expect(loadConfig({ ...base(), PUBLIC_URL: 'https://up.example.com/' }).publicUrl).toBe(
