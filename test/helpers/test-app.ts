@@ -82,6 +82,8 @@ export async function createTestApp(
     store,
     request: async (path, init) => built.app.request(path, init),
     close: async () => {
+      // A pooled SMTP connection would otherwise keep the test's SMTP server from closing.
+      built.deps.mailer?.close();
       await store.close();
       await drop();
       rmSync(dataDir, { recursive: true, force: true });
