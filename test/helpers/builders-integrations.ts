@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { serve } from '@hono/node-server';
+import pino from 'pino';
 import { expect } from 'vitest';
 import type { LinkProviderType } from '../../src/domain/types.ts';
 import { fakeClock } from '../../src/lib/clock.ts';
@@ -20,6 +22,8 @@ export interface DeliveryApp {
   url: string;
   t: TestApp;
   clock: ReturnType<typeof fakeClock>;
+  /** Every line the app logged (trace level), to check that no credential reaches the logs. */
+  logLines: string[];
   /** A cookie-keeping browser for the dashboard pages, signed in as `email`. */
   signIn(email: string): Promise<PageBrowser>;
   close(): Promise<void>;
@@ -32,8 +36,16 @@ export async function startDeliveryApp(env: Record<string, string> = {}): Promis
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const clock = fakeClock(Date.now());
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
   const t = await createTestApp({
     clock,
+    log: pino({ level: 'trace' }, sink),
     env: {
       PUBLIC_URL: url,
       ALLOW_PRIVATE_NETWORK_FETCH: 'true',
@@ -49,6 +61,7 @@ export async function startDeliveryApp(env: Record<string, string> = {}): Promis
     url,
     t,
     clock,
+    logLines,
     signIn: async (email) => {
       ipCounter += 1;
       const b = new PageBrowser(t.app, `198.51.100.${ipCounter % 250}`);

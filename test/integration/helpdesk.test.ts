@@ -297,14 +297,19 @@ describe(`help-desk notes [${testDialect}]`, () => {
     ).toBe(401);
   });
 
-  it('tokens are sealed at rest and never in the delivery log', async () => {
+  it('tokens are sealed at rest and never in the delivery log or the logs (S37)', async () => {
     const rows = await app.t.deps.db.selectFrom('workspace_integrations').selectAll().execute();
     expect(rows.length).toBeGreaterThan(0);
     const deliveries = await app.t.deps.db.selectFrom('deliveries').selectAll().execute();
     const attempts = await app.t.deps.db.selectFrom('delivery_attempts').selectAll().execute();
     const everything = JSON.stringify([rows, deliveries, attempts]);
-    for (const secret of [INTERCOM_TOKEN, ZENDESK_TOKEN, 'wrong-token-value-9876'])
+    // S37: nor in any log line (the refusal is logged, without the token).
+    const logs = app.logLines.join('');
+    expect(logs).toContain('integration credentials refused');
+    for (const secret of [INTERCOM_TOKEN, ZENDESK_TOKEN, 'wrong-token-value-9876']) {
       expect(everything).not.toContain(secret);
+      expect(logs).not.toContain(secret);
+    }
   });
 
   it('members are refused the page and the forms (403, nothing changes); outsiders see not-found', async () => {

@@ -148,13 +148,18 @@ describe(`Slack [${testDialect}]`, () => {
     ).not.toContain('Reconnect Slack');
   });
 
-  it('the webhook URL is sealed at rest and never in the delivery log or the pages', async () => {
+  it('the webhook URL is sealed at rest and never in the delivery log, the pages or the logs (S37)', async () => {
     const rows = await app.t.deps.db.selectFrom('workspace_integrations').selectAll().execute();
     const deliveries = await app.t.deps.db.selectFrom('deliveries').selectAll().execute();
     const attempts = await app.t.deps.db.selectFrom('delivery_attempts').selectAll().execute();
     expect(rows.length).toBeGreaterThan(0);
     expect(JSON.stringify([rows, deliveries, attempts])).not.toContain('s3cr3tHookTokenValue');
     expect(JSON.stringify([rows, deliveries, attempts])).not.toContain('removedHookValue');
+    // S37: nor in any log line.
+    const logs = app.logLines.join('');
+    expect(logs).toContain('integration credentials refused');
+    expect(logs).not.toContain('s3cr3tHookTokenValue');
+    expect(logs).not.toContain('removedHookValue');
     const ws = deliveries.find((d) => d.channel === 'slack')!.workspace_id!;
     const team = await app.t.deps.db
       .selectFrom('members')
