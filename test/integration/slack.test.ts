@@ -198,7 +198,7 @@ describe(`Slack [${testDialect}]`, () => {
 });
 
 describe(`Slack webhook URLs without the development setting [${testDialect}]`, () => {
-  it('refuses http, loopback and private addresses (400 naming webhookUrl)', async () => {
+  it('refuses http, loopback and private addresses (400 naming webhookUrl; S25)', async () => {
     const t = await createTestApp();
     try {
       const team = await teamWorkspace(t.deps);
