@@ -13,6 +13,7 @@ import { createFilesRoute } from './http/files/route.ts';
 import { accessLog } from './http/middleware/access-log.ts';
 import { closeConnectionAfterUnreadBody } from './http/middleware/connection-close.ts';
 import { renderApiError } from './http/middleware/error-handler.ts';
+import { hostCheck } from './http/middleware/host-check.ts';
 import { pageSecurityHeaders } from './http/middleware/security-headers.ts';
 import { sessionMiddleware } from './http/middleware/session.ts';
 import { createAuthorizeRoutes } from './http/oauth/authorize.tsx';
@@ -168,6 +169,7 @@ export function buildApp(options: AppOptions): BuiltApp {
   const app = new Hono();
   app.use('*', accessLog(deps.log));
   app.use('*', closeConnectionAfterUnreadBody());
+  app.use('*', hostCheck(config, deps.log)); // before every route, health checks included (DNS rebinding)
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   const checkFiles = cachedFileStoreCheck(deps.files, deps.log);
   app.get('/readyz', async (c) => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -42,6 +43,8 @@ const envSchema = z.object({
   USERPLANE_SECRET: z.string().optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   TRUST_PROXY: z.string().optional(),
+  ALLOWED_HOSTS: z.string().optional(),
+  ALLOWED_ORIGINS: z.string().optional(),
   ALLOW_PRIVATE_NETWORK_FETCH: boolean('ALLOW_PRIVATE_NETWORK_FETCH', false),
   API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE', 120),
   API_RATE_LIMIT_PER_DAY: positiveInt('API_RATE_LIMIT_PER_DAY', 10_000),
@@ -130,6 +133,13 @@ export interface Config {
   dcrRateLimitPerMinute: number;
   dcrGlobalRateLimitPerMinute: number;
   /** Sign-in attempts per account and per address per minute (S31). */
+  /**
+   * Host names (and `host:port`) requests may name besides PUBLIC_URL's host (and, on a loopback
+   * HOST, the loopback names); lower case. An entry without a port matches any port.
+   */
+  allowedHosts: string[];
+  /** Origins (`scheme://host[:port]`) that may call /mcp besides PUBLIC_URL's own (and loopback ones on a loopback HOST). */
+  allowedOrigins: string[];
   signinRateLimitPerMinute: number;
   /**
    * The authorization server's issuer, byte for byte, when `/mcp` runs apart from it
@@ -327,6 +337,58 @@ function loadSecret(raw: string | undefined, dataDir: string, warnings: string[]
       `USERPLANE_SECRET is unset; using the one generated in ${file}. Set it explicitly in production.`,
     );
     return stored;
+/** A DNS name (letters, digits, `-`, `_` for container names), an IPv4 address or a bracketed IPv6 one. */
+const HOST_NAME =
+  /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*|\[[0-9a-f:.]+\])$/;
+
+function parseAllowedHosts(raw: string | undefined): string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  return entries.map((entry) => {
+    if (entry.includes('/'))
+      throw new ConfigError(`ALLOWED_HOSTS entry "${entry}" must be a host name or host:port, not a URL`);
+    const match = /^(.+?)(?::(\d{1,5}))?$/.exec(entry);
+    // A trailing dot (the fully qualified form) names the same host.
+    const name = match?.[1]?.replace(/\.$/, '') ?? '';
+    const port = match?.[2];
+    const ipv6 = name.startsWith('[') && isIP(name.slice(1, -1)) === 6;
+    if (!HOST_NAME.test(name) || name.length > 253 || (name.startsWith('[') && !ipv6))
+      throw new ConfigError(
+        `ALLOWED_HOSTS entry "${entry}" is not a host name, an IP address or [IPv6] with an optional :port`,
+      );
+    if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+      throw new ConfigError(`ALLOWED_HOSTS entry "${entry}": the port must be from 1 to 65535`);
+    return port === undefined ? name : `${name}:${Number(port)}`;
+  });
+}
+
+function parseAllowedOrigins(raw: string | undefined): string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return entries.map((entry) => {
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new ConfigError(
+        `ALLOWED_ORIGINS entry "${entry}" is not an origin such as https://app.example.com or http://localhost:6274`,
+      );
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new ConfigError(`ALLOWED_ORIGINS entry "${entry}" must start with https:// or http://`);
+    // An origin is scheme, host and port only (RFC 6454 §6.2): what browsers put in Origin.
+    if (url.username || url.password || url.search || url.hash || !/^[a-z]+:\/\/[^/]+\/?$/i.test(entry))
+      throw new ConfigError(
+        `ALLOWED_ORIGINS entry "${entry}" must be an origin (scheme://host[:port]) without a path, query or credentials`,
+      );
+    return url.origin;
+  });
+}
+
   }
   mkdirSync(dataDir, { recursive: true });
   const generated = randomBytes(48).toString('base64url');
@@ -383,3 +445,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   return Object.freeze(config);
 }
+    allowedHosts: parseAllowedHosts(e.ALLOWED_HOSTS),
+    allowedOrigins: parseAllowedOrigins(e.ALLOWED_ORIGINS),

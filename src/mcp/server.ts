@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Deps } from '../services/deps.ts';
 import { MCP_APP_MIME_TYPE } from './apps/recording-viewer.ts';
+import { enableClientLogging } from './logging.ts';
 import { registerAccountTools } from './tools/account.ts';
 import { registerLinkTools } from './tools/links.ts';
 import { registerRecordingLogTools } from './tools/recording-logs.ts';
@@ -27,11 +28,15 @@ export function createMcpServer(deps: Deps): McpServer {
       capabilities: {
         // SEP-1865 capability negotiation: the server offers MCP Apps views; hosts without them get text.
         extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: [MCP_APP_MIME_TYPE] } },
+        // logging/setLevel per grant (or per request's _meta); tools report refusals and slow calls.
+        logging: {},
       },
       instructions: INSTRUCTIONS,
       maxToolInputElements: MAX_TOOL_INPUT_ELEMENTS,
     },
   );
+  // Before the tools: registerTool picks up the levels of this server.
+  enableClientLogging(server);
   registerAccountTools(server, deps);
   registerWorkspaceTools(server, deps);
   registerRecordingTools(server, deps);

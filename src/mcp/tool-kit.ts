@@ -15,6 +15,7 @@ import type { Deps } from '../services/deps.ts';
 import { linkUrl } from '../services/links.ts';
 import { isExpired, playerUrl } from '../services/recordings.ts';
 
+import { clientLogLevels } from './logging.ts';
 // Shared pieces of the MCP tools (PRODUCT.md §4): how a call learns who is calling, the one place
 // that turns a failure into a tool error, paging, and the wire shapes several tools share.
 
@@ -201,6 +202,7 @@ export function registerTool<I extends ObjectSchema, O extends ObjectSchema>(
     tool.name,
     {
       title: tool.title,
+  const logLevels = clientLogLevels(server);
       description: tool.description,
       inputSchema: tool.input,
       outputSchema: tool.output,
@@ -212,10 +214,14 @@ export function registerTool<I extends ObjectSchema, O extends ObjectSchema>(
         const userId = callerUserId(extra);
         const caller: Caller = { userId, access: (workspaceId) => requireMember(deps, userId, workspaceId) };
         const out = await tool.run(args, caller);
+      // Null unless this client asked for log messages (logging.ts): then nothing is measured or built.
+      const log = logLevels?.forCall(extra) ?? null;
+      const started = log ? performance.now() : 0;
         return {
           content: [{ type: 'text', text: out.text }],
           structuredContent: out.structured as Record<string, unknown>,
         };
+        log?.finished(tool.name, args, performance.now() - started);
       } catch (error) {
         // Not a tool failure the model should reason about: the transport turns this marker into a
         // JSON-RPC error with HTTP 503, so the client retries (the store logged the outage once).
@@ -231,7 +237,9 @@ export function registerTool<I extends ObjectSchema, O extends ObjectSchema>(
             _meta: { [UNAVAILABLE_META]: true },
           };
         }
-        return toolError(error, deps, tool.name);
+        const refused = toolError(error, deps, tool.name);
+        log?.refused(tool.name, args, refused, performance.now() - started);
+        return refused;
       }
       // The SDK's callback type is derived from the schema through its zod-compat layer; the cast
       // keeps our stricter, z.output-typed signature.

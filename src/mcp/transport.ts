@@ -1,6 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   ErrorCode,
   type JSONRPCMessage,
@@ -44,7 +44,9 @@ import { UNAVAILABLE_META } from './tool-kit.ts';
 //
 // What a stateless JSON exchange cannot carry: server→client requests (sampling, elicitation,
 // roots) are answered at once with an error, so a tool that tries one fails instead of hanging;
-// server notifications (progress, logging, list_changed) are dropped; a client's
+// server notifications are dropped (list_changed has no stream to go to), except those tied to a
+// request in flight when the client accepts text/event-stream — a tool's log messages (logging.ts)
+// — which precede the response in an SSE answer to that POST; a client's
 // `notifications/cancelled` names an id from another HTTP request and is dropped (closing the HTTP
 // request cancels instead: its pending requests are cancelled in the server).
 
@@ -88,6 +90,8 @@ export class MultiplexingTransport implements Transport {
   onerror?: ((error: Error) => void) | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, (reply: Reply) => void>();
+  /** Per internal request id: who collects the notifications tied to it (log messages, see logging.ts). */
+  private readonly listeners = new Map<number, (notification: JSONRPCMessage) => void>();
   private closed = false;
 
   async start(): Promise<void> {}
@@ -107,7 +111,7 @@ export class MultiplexingTransport implements Transport {
     return this.pending.size;
   }
 
-  async send(message: JSONRPCMessage): Promise<void> {
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const m = message as Record<string, unknown>;
     if ('method' in m) {
       if ('id' in m) {
@@ -124,7 +128,10 @@ export class MultiplexingTransport implements Transport {
           ),
         );
       }
-      // Notifications have nowhere to go in a JSON response; dropped.
+      // A notification tied to a request in flight (a tool's log message) travels in that request's
+      // answer when its exchange collects them; any other has nowhere to go and is dropped.
+      const related = options?.relatedRequestId;
+      if (related !== undefined) this.listeners.get(related as number)?.(message);
       return;
     }
     const deliver = this.pending.get(m.id as number);
@@ -138,6 +145,7 @@ export class MultiplexingTransport implements Transport {
     messages: ReadonlyArray<{ message: Record<string, unknown>; kind: Kind }>,
     authInfo: AuthInfo,
     signal?: AbortSignal,
+    onNotification?: (notification: JSONRPCMessage) => void,
   ): Promise<Reply[]> {
     const onmessage = this.onmessage;
     if (!onmessage || this.closed) {
@@ -161,6 +169,7 @@ export class MultiplexingTransport implements Transport {
       const clientId = message.id as RequestId;
       const internalId = this.nextId++;
       internalIds.push(internalId);
+      if (onNotification) this.listeners.set(internalId, onNotification);
       replies.push(
         new Promise<Reply>((resolve) => {
           this.pending.set(internalId, (reply) => resolve({ ...reply, id: clientId }));
@@ -192,6 +201,7 @@ export class MultiplexingTransport implements Transport {
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
     return Promise.all(replies).finally(() => {
+      if (onNotification) for (const id of internalIds) this.listeners.delete(id);
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     });
@@ -235,6 +245,30 @@ function acceptsJson(header: string | null): boolean {
     }
   }
   return false;
+}
+
+/** Whether an Accept header admits text/event-stream (an explicit q=0 refuses it). */
+function acceptsEventStream(header: string | null): boolean {
+  if (!header) return false;
+  for (const part of header.split(',')) {
+    const type = mediaType(part);
+    if (type === 'text/event-stream' && !/;\s*q\s*=\s*0(\.0{0,3})?\s*(;|$)/i.test(part)) return true;
+  }
+  return false;
+}
+
+/**
+ * An answer that carries notifications before the response(s): a complete SSE stream (Streamable
+ * HTTP §2.1.5: "the server MAY send JSON-RPC requests and notifications before sending the JSON-RPC
+ * response"). Written once the request is done, so it costs nothing while it runs.
+ */
+function eventStream(messages: readonly unknown[]): Response {
+  let body = '';
+  for (const message of messages) body += `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+  return new Response(body, {
+    status: 200,
+    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+  });
 }
 
 /** The body as text within MAX_BODY_BYTES, or undefined when it is larger. */
@@ -346,12 +380,22 @@ export function createMcpHttpHandler(server: McpServer, log: Logger): McpHttpHan
         return jsonResponse(400, rpcError(ErrorCode.InvalidRequest, 'Invalid Request: empty batch'));
       }
       if (!connected) await connecting;
-      const replies = await transport.exchange(messages, authInfo, request.signal);
+      // Log messages (logging.ts) are only produced for a client that asked for them, and can only
+      // reach one that reads an event stream: nothing is collected otherwise.
+      let notes: JSONRPCMessage[] | undefined;
+      const collect = acceptsEventStream(request.headers.get('accept'))
+        ? (note: JSONRPCMessage) => {
+            if (notes) notes.push(note);
+            else notes = [note];
+          }
+        : undefined;
+      const replies = await transport.exchange(messages, authInfo, request.signal, collect);
       // Only notifications or responses: accepted, nothing to say (Streamable HTTP §2.1).
       if (!replies.length) return new Response(null, { status: 202 });
       const answers = replies.map(unavailableAsError);
       // One message that failed for want of the database: 503 tells clients and proxies to retry.
       const unavailable = !batch && answers[0] !== replies[0];
+      if (notes && !unavailable) return eventStream([...notes, ...answers]);
       return new Response(JSON.stringify(batch ? answers : answers[0]), {
         status: unavailable ? 503 : 200,
         headers: unavailable

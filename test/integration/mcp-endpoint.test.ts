@@ -249,7 +249,7 @@ describe('/mcp: MCP over stateless Streamable HTTP', () => {
     const preflight = await t.request('/mcp', {
       method: 'OPTIONS',
       headers: {
-        origin: 'https://inspector.example',
+        origin: 'http://localhost:6274',
         'access-control-request-method': 'POST',
         'access-control-request-headers': 'authorization, content-type, mcp-protocol-version',
       },
@@ -263,7 +263,7 @@ describe('/mcp: MCP over stateless Streamable HTTP', () => {
 
     const refused = await t.request('/mcp', {
       method: 'POST',
-      headers: { origin: 'https://inspector.example', 'content-type': 'application/json', accept: ACCEPT },
+      headers: { origin: 'http://localhost:6274', 'content-type': 'application/json', accept: ACCEPT },
       body: JSON.stringify(callProfile(1)),
     });
     expect(refused.status).toBe(401);
