@@ -111,6 +111,13 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Addresses or CIDR ranges whose X-Forwarded-* headers are believed (S35). Empty: none. */
   trustProxy: string[];
+  /**
+   * Host names (and `host:port`) requests may name besides PUBLIC_URL's host (and, on a loopback
+   * HOST, the loopback names); lower case. An entry without a port matches any port.
+   */
+  allowedHosts: string[];
+  /** Origins (`scheme://host[:port]`) that may call /mcp besides PUBLIC_URL's own (and loopback ones on a loopback HOST). */
+  allowedOrigins: string[];
   /** Development only: lets outbound fetches (domain verification) reach private addresses. */
   allowPrivateNetworkFetch: boolean;
   apiRateLimitPerMinute: number;
@@ -133,13 +140,6 @@ export interface Config {
   dcrRateLimitPerMinute: number;
   dcrGlobalRateLimitPerMinute: number;
   /** Sign-in attempts per account and per address per minute (S31). */
-  /**
-   * Host names (and `host:port`) requests may name besides PUBLIC_URL's host (and, on a loopback
-   * HOST, the loopback names); lower case. An entry without a port matches any port.
-   */
-  allowedHosts: string[];
-  /** Origins (`scheme://host[:port]`) that may call /mcp besides PUBLIC_URL's own (and loopback ones on a loopback HOST). */
-  allowedOrigins: string[];
   signinRateLimitPerMinute: number;
   /**
    * The authorization server's issuer, byte for byte, when `/mcp` runs apart from it
@@ -306,37 +306,6 @@ function parseTrustProxy(raw: string | undefined): string[] {
   return entries;
 }
 
-function parseSchemes(raw: string): string[] {
-  const schemes = raw
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
-  for (const scheme of schemes) {
-    if (
-      !/^[a-z][a-z0-9+.-]*$/.test(scheme) ||
-      ['http', 'https', 'javascript', 'data', 'file', 'blob', 'vbscript'].includes(scheme)
-    ) {
-      throw new ConfigError(`OAUTH_REDIRECT_SCHEMES: "${scheme}" is not an allowed private-use URI scheme`);
-    }
-  }
-  return schemes;
-}
-
-function loadSecret(raw: string | undefined, dataDir: string, warnings: string[]): string {
-  if (raw !== undefined && raw !== '') {
-    if (raw.length < 32)
-      throw new ConfigError('USERPLANE_SECRET must be at least 32 characters (try: openssl rand -base64 48)');
-    return raw;
-  }
-  const file = join(dataDir, 'secret');
-  if (existsSync(file)) {
-    const stored = readFileSync(file, 'utf8').trim();
-    if (stored.length < 32)
-      throw new ConfigError(`USERPLANE_SECRET is unset and ${file} holds no valid secret`);
-    warnings.push(
-      `USERPLANE_SECRET is unset; using the one generated in ${file}. Set it explicitly in production.`,
-    );
-    return stored;
 /** A DNS name (letters, digits, `-`, `_` for container names), an IPv4 address or a bracketed IPv6 one. */
 const HOST_NAME =
   /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*|\[[0-9a-f:.]+\])$/;
@@ -389,6 +358,37 @@ function parseAllowedOrigins(raw: string | undefined): string[] {
   });
 }
 
+function parseSchemes(raw: string): string[] {
+  const schemes = raw
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const scheme of schemes) {
+    if (
+      !/^[a-z][a-z0-9+.-]*$/.test(scheme) ||
+      ['http', 'https', 'javascript', 'data', 'file', 'blob', 'vbscript'].includes(scheme)
+    ) {
+      throw new ConfigError(`OAUTH_REDIRECT_SCHEMES: "${scheme}" is not an allowed private-use URI scheme`);
+    }
+  }
+  return schemes;
+}
+
+function loadSecret(raw: string | undefined, dataDir: string, warnings: string[]): string {
+  if (raw !== undefined && raw !== '') {
+    if (raw.length < 32)
+      throw new ConfigError('USERPLANE_SECRET must be at least 32 characters (try: openssl rand -base64 48)');
+    return raw;
+  }
+  const file = join(dataDir, 'secret');
+  if (existsSync(file)) {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored.length < 32)
+      throw new ConfigError(`USERPLANE_SECRET is unset and ${file} holds no valid secret`);
+    warnings.push(
+      `USERPLANE_SECRET is unset; using the one generated in ${file}. Set it explicitly in production.`,
+    );
+    return stored;
   }
   mkdirSync(dataDir, { recursive: true });
   const generated = randomBytes(48).toString('base64url');
@@ -421,6 +421,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secret: loadSecret(e.USERPLANE_SECRET, dataDir, warnings),
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    allowedHosts: parseAllowedHosts(e.ALLOWED_HOSTS),
+    allowedOrigins: parseAllowedOrigins(e.ALLOWED_ORIGINS),
     allowPrivateNetworkFetch: e.ALLOW_PRIVATE_NETWORK_FETCH,
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
     apiRateLimitPerDay: e.API_RATE_LIMIT_PER_DAY,
@@ -445,5 +447,3 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   return Object.freeze(config);
 }
-    allowedHosts: parseAllowedHosts(e.ALLOWED_HOSTS),
-    allowedOrigins: parseAllowedOrigins(e.ALLOWED_ORIGINS),

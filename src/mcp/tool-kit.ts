@@ -14,8 +14,8 @@ import { type Access, requireMember } from '../services/access.ts';
 import type { Deps } from '../services/deps.ts';
 import { linkUrl } from '../services/links.ts';
 import { isExpired, playerUrl } from '../services/recordings.ts';
-
 import { clientLogLevels } from './logging.ts';
+
 // Shared pieces of the MCP tools (PRODUCT.md §4): how a call learns who is calling, the one place
 // that turns a failure into a tool error, paging, and the wire shapes several tools share.
 
@@ -198,11 +198,11 @@ export function registerTool<I extends ObjectSchema, O extends ObjectSchema>(
   deps: Deps,
   tool: ToolDefinition<I, O>,
 ): void {
+  const logLevels = clientLogLevels(server);
   server.registerTool(
     tool.name,
     {
       title: tool.title,
-  const logLevels = clientLogLevels(server);
       description: tool.description,
       inputSchema: tool.input,
       outputSchema: tool.output,
@@ -210,18 +210,18 @@ export function registerTool<I extends ObjectSchema, O extends ObjectSchema>(
       ...(tool._meta ? { _meta: tool._meta } : {}),
     },
     (async (args: z.output<I>, extra: ToolExtra): Promise<CallToolResult> => {
+      // Null unless this client asked for log messages (logging.ts): then nothing is measured or built.
+      const log = logLevels?.forCall(extra) ?? null;
+      const started = log ? performance.now() : 0;
       try {
         const userId = callerUserId(extra);
         const caller: Caller = { userId, access: (workspaceId) => requireMember(deps, userId, workspaceId) };
         const out = await tool.run(args, caller);
-      // Null unless this client asked for log messages (logging.ts): then nothing is measured or built.
-      const log = logLevels?.forCall(extra) ?? null;
-      const started = log ? performance.now() : 0;
+        log?.finished(tool.name, args, performance.now() - started);
         return {
           content: [{ type: 'text', text: out.text }],
           structuredContent: out.structured as Record<string, unknown>,
         };
-        log?.finished(tool.name, args, performance.now() - started);
       } catch (error) {
         // Not a tool failure the model should reason about: the transport turns this marker into a
         // JSON-RPC error with HTTP 503, so the client retries (the store logged the outage once).
