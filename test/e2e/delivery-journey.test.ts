@@ -1,4 +1,4 @@
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDeliveryWorker } from '../../src/services/delivery/outbox.ts';
@@ -8,7 +8,7 @@ import { type ListeningApp, startListeningApp } from '../helpers/listening-app.t
 import { mcpClientFor } from '../helpers/mcp-client.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
-import { CHROMIUM_PATH, SEE_MS, screenshot, see, signIn, watchedContext } from './helpers.ts';
+import { launchBrowser, SEE_MS, screenshot, see, signIn, watchedContext } from './helpers.ts';
 
 // Issue 10, the whole chain in one Chromium journey: an agent working a Zendesk ticket has their AI
 // client create a recording link for ticket 4242 (MCP userplane_create_link with providerType
@@ -18,18 +18,6 @@ import { CHROMIUM_PATH, SEE_MS, screenshot, see, signIn, watchedContext } from '
 // agent receives the "recording received" e-mail over real SMTP, and the webhook receiver gets a
 // recording.ready whose Standard Webhooks signature verifies. The Deliveries page shows all three.
 
-const ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-];
 const ZENDESK = { email: 'agent@acme.example', token: 'zd-api-token-0123456789' };
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -64,7 +52,7 @@ describe('recording → ticket note, e-mail and webhook (Chromium)', () => {
     const { deps } = server.t;
     worker = startDeliveryWorker(deps, { intervalMs: 250, onError: (error) => console.error(error) });
     deps.wakeDeliveries = worker.wake;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+    browser = await launchBrowser({ fakeMedia: true });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -27,9 +27,18 @@ const ARGS = [
   '--disable-sync',
 ];
 
-/** Launches Debian's Chromium, headless, with a fresh temporary profile. */
-export async function launchBrowser(): Promise<Browser> {
-  return await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+// Chromium's fake media: --use-fake-ui-for-media-stream accepts the picker (getDisplayMedia then
+// shares a fake "screen"), --use-fake-device-for-media-stream supplies the video source and a fake
+// microphone. Both are needed on Debian's chromium 156 headless; neither alone works.
+const FAKE_MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+
+/**
+ * Launches Debian's Chromium, headless, with a fresh temporary profile; `fakeMedia` for pages that
+ * record the screen (the recorder).
+ */
+export async function launchBrowser(options: { fakeMedia?: boolean } = {}): Promise<Browser> {
+  const args = options.fakeMedia ? [...ARGS, ...FAKE_MEDIA_ARGS] : ARGS;
+  return await chromium.launch({ executablePath: CHROMIUM_PATH, args });
 }
 
 /** What went wrong in the pages of a context: console errors, uncaught exceptions, foreign requests. */

@@ -1,13 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecording } from '../../src/services/recordings.ts';
 import { recorderLink } from '../helpers/builders-recorder.ts';
 import { insertLinkRow, sampleResources } from '../helpers/builders-recordings.ts';
 import { type ListeningApp, startListeningApp } from '../helpers/listening-app.ts';
 import { mcpClientFor } from '../helpers/mcp-client.ts';
-import { CHROMIUM_PATH, SEE_MS, screenshot, signIn, watchedContext } from './helpers.ts';
+import { launchBrowser, SEE_MS, screenshot, signIn, watchedContext } from './helpers.ts';
 
 // The product's core loop in a real browser: a customer's site on another origin embeds our script,
 // logs an error, makes a failing fetch carrying an Authorization header and types a password; the
@@ -15,20 +15,6 @@ import { CHROMIUM_PATH, SEE_MS, screenshot, signIn, watchedContext } from './hel
 // team sees it through every surface: the dashboard plays it, the MCP tools return the error with
 // its stack, the failing request with the header redacted and the input without its value, and REST
 // lists it newest first. A second visit of the single-use link says it was already used.
-
-// Chromium's fake media: the picker is accepted and a fake screen shared (see recorder-page.test.ts).
-const ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-];
 
 function siteHtml(server: string, linkId: string): string {
   return `<!DOCTYPE html><html><head><title>Shop</title>
@@ -62,7 +48,7 @@ describe('the recorder journey (Chromium)', () => {
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     // "localhost" and "127.0.0.1" are different origins: the site is not the Userplane server.
     siteOrigin = `http://localhost:${(site.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+    browser = await launchBrowser({ fakeMedia: true });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

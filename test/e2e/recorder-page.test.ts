@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Domain, Link } from '../../src/domain/types.ts';
 import { createRecorderPage } from '../../src/http/recorder/page.tsx';
@@ -14,7 +13,7 @@ import { startRecording } from '../../src/services/recorder.ts';
 import { createUser } from '../../src/services/users.ts';
 import { createWorkspace } from '../../src/services/workspaces.ts';
 import { freePort, type ListeningApp, startListeningApp } from '../helpers/listening-app.ts';
-import { CHROMIUM_PATH, SEE_MS, screenshot, see, watchedContext } from './helpers.ts';
+import { launchBrowser, SEE_MS, screenshot, see, watchedContext } from './helpers.ts';
 
 // The public recorder page (docs/recorder.md): what it tells the customer, its states and headers
 // (S27), hostile workspace and link names shown as text, and a real screen recording in headless
@@ -27,21 +26,6 @@ const DEMO_VIDEO_PATH = fileURLToPath(new URL('../../assets/demo/demo-recording.
 
 const HOSTILE = '<img src=x onerror=alert(1)> </script><script>alert(2)</script>';
 const AGENT = 'Dana Agent';
-
-// Chromium's fake media: --use-fake-ui-for-media-stream accepts the picker (getDisplayMedia then
-// shares a fake "screen"), --use-fake-device-for-media-stream supplies the video source and a fake
-// microphone. Both are needed on Debian's chromium 156 headless; neither alone works.
-const MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
-const BASE_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface Fixture {
   server: ListeningApp;
@@ -178,7 +162,7 @@ describe('the recorder page (Chromium)', () => {
     });
     await new Promise<void>((resolve) => f.site.listen(sitePort, '127.0.0.1', resolve));
 
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...BASE_ARGS, ...MEDIA_ARGS] });
+    browser = await launchBrowser({ fakeMedia: true });
   });
 
   afterAll(async () => {
@@ -484,7 +468,12 @@ describe('the recorder page (Chromium)', () => {
       expect(await page.locator('#rec-state').isHidden()).toBe(true);
       await screenshot(page, 'recorder-resume');
       await page.getByRole('button', { name: 'Resume your upload' }).click();
-      await see(page.getByRole('heading', { name: 'Sent' }));
+      // Sending waits out the upload client's retry delays after the dropped connection, so it may
+      // take longer than a page takes to show on a busy machine.
+      await page
+        .getByRole('heading', { name: 'Sent' })
+        .first()
+        .waitFor({ state: 'visible', timeout: 30_000 });
 
       const row = await recordingRow(f, link.id);
       expect(row?.status).toBe('ready');
