@@ -78,9 +78,32 @@ const envSchema = z.object({
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().optional(),
   DELIVERY_WORKER: boolean('DELIVERY_WORKER', true),
+  SQLITE_SYNCHRONOUS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return 'normal' as const;
+      const v = value.trim().toLowerCase();
+      if (v === 'normal' || v === 'full') return v;
+      ctx.addIssue({ code: 'custom', message: `SQLITE_SYNCHRONOUS must be normal or full (got "${value}")` });
+      return z.NEVER;
+    }),
 });
 
-export type Database = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+/**
+ * SQLite's `synchronous` pragma in WAL mode: `normal` syncs the WAL at checkpoints only (a process
+ * crash loses nothing; an OS crash or power loss may lose the last commits), `full` syncs every commit.
+ */
+export type SqliteSynchronous = 'normal' | 'full';
+
+export type Database =
+  | {
+      kind: 'sqlite';
+      file: string;
+      /** Default `normal` (SQLITE_SYNCHRONOUS). */
+      synchronous?: SqliteSynchronous;
+    }
+  | { kind: 'postgres'; url: string };
 
 /** Where recording files live: the local disk under DATA_DIR, or an S3-compatible bucket. */
 export type Storage =
@@ -202,17 +225,26 @@ function parseOptionalUrl(name: string, raw: string | undefined): string | null 
   return raw;
 }
 
-function parseDatabase(raw: string | undefined, dataDir: string): Database {
-  if (raw === undefined || raw === '') return { kind: 'sqlite', file: join(dataDir, 'userplane.db') };
+function parseDatabase(
+  raw: string | undefined,
+  dataDir: string,
+  synchronous: SqliteSynchronous,
+  warnings: string[],
+): Database {
+  if (raw === undefined || raw === '')
+    return { kind: 'sqlite', file: join(dataDir, 'userplane.db'), synchronous };
   if (/^postgres(ql)?:\/\//.test(raw)) {
     try {
       new URL(raw);
     } catch {
       throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
     }
+    if (synchronous === 'full')
+      warnings.push('SQLITE_SYNCHRONOUS=full has no effect: DATABASE_URL is PostgreSQL.');
     return { kind: 'postgres', url: raw };
   }
-  if (raw.startsWith('sqlite:')) return { kind: 'sqlite', file: resolve(raw.slice('sqlite:'.length)) };
+  if (raw.startsWith('sqlite:'))
+    return { kind: 'sqlite', file: resolve(raw.slice('sqlite:'.length)), synchronous };
   throw new ConfigError(
     'DATABASE_URL must be a postgres:// URL or sqlite:<path>; leave it unset for SQLite in DATA_DIR',
   );
@@ -415,7 +447,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     publicUrl: parsePublicUrl(e.PUBLIC_URL, e.PORT, warnings),
-    database: parseDatabase(e.DATABASE_URL, dataDir),
+    database: parseDatabase(e.DATABASE_URL, dataDir, e.SQLITE_SYNCHRONOUS, warnings),
     dataDir,
     storage: parseStorage(e, warnings),
     secret: loadSecret(e.USERPLANE_SECRET, dataDir, warnings),

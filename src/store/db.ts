@@ -129,11 +129,16 @@ const pgTypes = {
 // Kysely prepares every query anew; better-sqlite3 statements are reusable, and the app issues a
 // small, fixed set of SQL texts, so keeping prepared statements saves the parse on every request.
 // Kysely runs each statement to completion (all/run) before the next, so sharing one is safe.
-const STATEMENT_CACHE_SIZE = 500;
+export const STATEMENT_CACHE_SIZE = 500;
 
-function withStatementCache(sqlite: SqliteDatabase.Database) {
+/** better-sqlite3 with at most `maxStatements` prepared statements kept (the oldest go first). */
+export function withStatementCache(sqlite: SqliteDatabase.Database, maxStatements = STATEMENT_CACHE_SIZE) {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
+    /** How many prepared statements are kept (tests check the cap). */
+    get size() {
+      return cache.size;
+    },
     close: () => {
       cache.clear();
       sqlite.close();
@@ -148,7 +153,7 @@ function withStatementCache(sqlite: SqliteDatabase.Database) {
       if (!statement) {
         statement = sqlite.prepare(sql);
         // Oldest first out: a Map keeps insertion order.
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        if (cache.size >= maxStatements) cache.delete(cache.keys().next().value!);
         cache.set(sql, statement);
       }
       return statement;
@@ -203,10 +208,15 @@ export function openStore(
   }
   if (setting.file !== ':memory:') mkdirSync(dirname(setting.file), { recursive: true });
   const sqlite = new SqliteDatabase(setting.file);
-  // WAL lets readers run beside the writer; synchronous=FULL makes each commit durable across a
-  // power loss (NORMAL in WAL mode may lose the last commits), which "nothing saved is lost" needs.
+  // WAL lets readers run beside the writer. In WAL mode synchronous=NORMAL writes each commit to the
+  // WAL without an fsync (the WAL is synced at checkpoints): a commit is in the OS's page cache once
+  // it returns, so a killed or crashed process loses nothing, and only an OS crash or a power loss
+  // can lose the last commits — never corrupt the database (sqlite.org/pragma.html#pragma_synchronous,
+  // sqlite.org/wal.html). FULL fsyncs the WAL at every commit: one disk flush per OAuth write on the
+  // event loop, which capped every write flow at the disk's flush rate. SQLITE_SYNCHRONOUS=full
+  // brings it back for those who want every commit on disk (docs/operations.md).
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma(`synchronous = ${setting.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });

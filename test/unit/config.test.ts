@@ -14,7 +14,11 @@ describe('configuration', () => {
     expect(config.port).toBe(3000);
     expect(config.host).toBe('127.0.0.1');
     expect(config.publicUrl).toBe('http://localhost:3000');
-    expect(config.database).toEqual({ kind: 'sqlite', file: join(env.DATA_DIR, 'userplane.db') });
+    expect(config.database).toEqual({
+      kind: 'sqlite',
+      file: join(env.DATA_DIR, 'userplane.db'),
+      synchronous: 'normal',
+    });
     expect(config.logLevel).toBe('info');
     expect(config.trustProxy).toEqual([]);
     expect(config.apiRateLimitPerMinute).toBe(120);
@@ -54,6 +58,16 @@ describe('configuration', () => {
     );
   });
 
+  it('SQLITE_SYNCHRONOUS: normal by default, full on request (any case); a no-op warning on PostgreSQL', () => {
+    const full = loadConfig({ ...base(), SQLITE_SYNCHRONOUS: 'FULL' });
+    expect(full.database).toMatchObject({ kind: 'sqlite', synchronous: 'full' });
+    expect(loadConfig({ ...base(), SQLITE_SYNCHRONOUS: 'normal' }).database).toMatchObject({
+      synchronous: 'normal',
+    });
+    const pg = loadConfig({ ...base(), DATABASE_URL: 'postgres://u@db/x', SQLITE_SYNCHRONOUS: 'full' });
+    expect(pg.warnings.join('\n')).toMatch(/SQLITE_SYNCHRONOUS=full has no effect/);
+  });
+
   it('selects PostgreSQL from a postgres:// DATABASE_URL', () => {
     const config = loadConfig({ ...base(), DATABASE_URL: 'postgres://u@db:5432/userplane' });
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/userplane' });
@@ -73,6 +87,8 @@ describe('configuration', () => {
     ['API_RATE_LIMIT_PER_MINUTE', '0'],
     ['DELETED_RETENTION_DAYS', '0'],
     ['DELETED_RETENTION_DAYS', '3651'],
+    ['SQLITE_SYNCHRONOUS', 'off'],
+    ['SQLITE_SYNCHRONOUS', 'extra'],
   ])('a bad %s stops the start with a message naming it', (name, value) => {
     expect(() => loadConfig({ ...base(), [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base(), [name]: value })).toThrow(name);
