@@ -15,7 +15,16 @@ export class SecretBoxError extends Error {
 }
 
 // HKDF is cheap but not free; the same few (secret, label) pairs are used for the process's life.
+// Labels are fixed strings in our code, so the cache never holds more than a handful; the cap keeps a
+// caller that passes varying labels (or secrets) from growing it.
+/** Derived keys kept at most; beyond that the cache starts over. */
+export const KEY_CACHE_MAX_ENTRIES = 32;
 const keyCache = new Map<string, Buffer>();
+
+/** How many derived keys are cached (tests check the cap). */
+export function cachedKeyCount(): number {
+  return keyCache.size;
+}
 
 function deriveKey(secret: string, label: string): Buffer {
   if (secret.length === 0) throw new SecretBoxError('secret-box needs a non-empty secret');
@@ -24,7 +33,7 @@ function deriveKey(secret: string, label: string): Buffer {
   let key = keyCache.get(cacheKey);
   if (!key) {
     key = Buffer.from(hkdfSync('sha256', secret, SALT, `userplane:${label}`, 32));
-    if (keyCache.size > 32) keyCache.clear();
+    if (keyCache.size >= KEY_CACHE_MAX_ENTRIES) keyCache.clear();
     keyCache.set(cacheKey, key);
   }
   return key;

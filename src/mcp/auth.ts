@@ -266,7 +266,8 @@ export function createMcpAuthenticator(options: {
       }
       // Fail closed: a view the database has not refreshed lately might miss a revocation (S20).
       if (!revocations.isCurrent()) return unavailable;
-      if (revocations.isRevoked(authInfo.extra.grantId)) {
+      // The token's age too: a view that forgot old revocations to stay within its cap refuses older tokens.
+      if (revocations.isRevoked(authInfo.extra.grantId, verified.claims.iat * 1000)) {
         return {
           ok: false,
           status: 401,

@@ -27,6 +27,16 @@ export const REVOCATION_POLL_MARGIN_MS = 10_000;
  */
 export const REVOCATION_STALE_AFTER_MS = 2000;
 
+/**
+ * The most grants the view remembers (~100 bytes each). Revocations come from user actions, but a
+ * signed-in user can script them (connect, replay a code, connect again), so the view is capped.
+ * Forgetting a revoked grant must not let its tokens back in: the view remembers the latest
+ * revocation it forgot and refuses every token issued up to then (plus the poll margin for clock
+ * skew), since no grant gets a token after its revocation. Tokens of active grants issued that
+ * early are refused too; their clients refresh, which is the price of bounded memory under a flood.
+ */
+export const REVOCATION_VIEW_MAX_ENTRIES = 100_000;
+
 /** A subscription source: calls `onRevoked` with each revoked grant id; resolves to its unsubscribe. */
 export type RevocationSource = (
   onRevoked: (grantId: string) => void,
@@ -42,12 +52,20 @@ export interface RevocationViewOptions {
   retentionMs: number;
   /** 0 turns polling off (tests of the push path). */
   pollIntervalMs?: number;
+  /** Default REVOCATION_VIEW_MAX_ENTRIES. */
+  maxEntries?: number;
   log: Logger;
 }
 
 export interface RevocationView {
-  /** Whether the grant was revoked; valid once `ready()` resolved (`loaded` is true). */
-  isRevoked(grantId: string): boolean;
+  /**
+   * Whether the grant was revoked — or, given the token's `iat` (epoch ms), whether the token is
+   * older than a revocation the view had to forget to stay within its cap. Valid once `ready()`
+   * resolved (`loaded` is true).
+   */
+  isRevoked(grantId: string, issuedAtMs?: number): boolean;
+  /** How many revoked grants the view holds (at most `maxEntries`). */
+  readonly size: number;
   readonly loaded: boolean;
   /** Whether the last successful read is recent enough to trust (always, with polling off). */
   isCurrent(): boolean;
@@ -63,6 +81,9 @@ export function createRevocationView(options: RevocationViewOptions): Revocation
   const pollIntervalMs = options.pollIntervalMs ?? REVOCATION_POLL_INTERVAL_MS;
   // grant id → when it was revoked (or first heard of), for pruning.
   const revoked = new Map<string, number>();
+  const maxEntries = options.maxEntries ?? REVOCATION_VIEW_MAX_ENTRIES;
+  // The latest revocation time among grants dropped to make room; tokens issued until then are refused.
+  let forgottenUpTo = Number.NEGATIVE_INFINITY;
   const unsubscribes: Array<() => Promise<void> | void> = [];
   let starting: Promise<void> | undefined;
   let loaded = false;
@@ -74,7 +95,17 @@ export function createRevocationView(options: RevocationViewOptions): Revocation
   let lastReadAt = 0;
 
   const add = (grantId: string, at: number) => {
-    if (!revoked.has(grantId)) revoked.set(grantId, at);
+    if (revoked.has(grantId)) return;
+    if (revoked.size >= maxEntries) {
+      // The first-heard 1% go (a Map iterates in insertion order), each raising the horizon.
+      let drop = Math.max(1, Math.floor(maxEntries / 100));
+      for (const [id, revokedAt] of revoked) {
+        revoked.delete(id);
+        forgottenUpTo = Math.max(forgottenUpTo, revokedAt);
+        if (--drop === 0) break;
+      }
+    }
+    revoked.set(grantId, at);
   };
 
   const prune = (at: number) => {
@@ -124,7 +155,12 @@ export function createRevocationView(options: RevocationViewOptions): Revocation
   }
 
   return {
-    isRevoked: (grantId) => revoked.has(grantId),
+    isRevoked: (grantId, issuedAtMs) =>
+      revoked.has(grantId) ||
+      (issuedAtMs !== undefined && issuedAtMs <= forgottenUpTo + REVOCATION_POLL_MARGIN_MS),
+    get size() {
+      return revoked.size;
+    },
     isCurrent: () => pollIntervalMs <= 0 || performance.now() - lastReadAt <= REVOCATION_STALE_AFTER_MS,
     get loaded() {
       return loaded;
