@@ -1,21 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type * as Presigner from '@aws-sdk/s3-request-presigner';
 import { DataStore, ERRORS, Upload } from '@tus/server';
 import type { Logger } from '../lib/logger.ts';
 import {
@@ -36,6 +25,19 @@ import {
 // every S3-compatible server implements (s3rver, which the tests run, has neither ListParts nor
 // AbortMultipartUpload). Keeping the part list in the bucket ourselves needs only PutObject,
 // GetObject (with Range), HeadObject, DeleteObjects and the multipart calls every provider has.
+
+// The AWS SDK is loaded when an S3 store is made, not with this module: a server that keeps its files
+// on disk (STORAGE=fs, the default) would otherwise carry ~8 MB of RSS and a slower start for code it
+// never runs (issue 11, item 4). `require`, since the packages are CommonJS (their `main`, which an
+// `import` loads too) and a synchronous load keeps s3FileStore() synchronous like the disk store.
+const requireSdk = createRequire(import.meta.url);
+let S3: typeof S3Sdk;
+let presigner: typeof Presigner;
+
+function loadSdk(): void {
+  S3 ??= requireSdk('@aws-sdk/client-s3') as typeof S3Sdk;
+  presigner ??= requireSdk('@aws-sdk/s3-request-presigner') as typeof Presigner;
+}
 
 /** Bytes per multipart part: S3's minimum for every part but the last (R2 also wants them all equal). */
 export const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
@@ -142,11 +144,11 @@ class S3UploadStore extends DataStore {
     if (upload.size === 0) {
       // S3 completes no multipart upload without a part: an empty upload is an empty object at once.
       await this.bucket.client.send(
-        new PutObjectCommand({ Bucket: this.bucket.name, Key: key, Body: Buffer.alloc(0) }),
+        new S3.PutObjectCommand({ Bucket: this.bucket.name, Key: key, Body: Buffer.alloc(0) }),
       );
     } else {
       const created = await this.bucket.client.send(
-        new CreateMultipartUploadCommand({ Bucket: this.bucket.name, Key: key }),
+        new S3.CreateMultipartUploadCommand({ Bucket: this.bucket.name, Key: key }),
       );
       if (!created.UploadId) throw new Error('S3 CreateMultipartUpload returned no UploadId');
       multipartUploadId = created.UploadId;
@@ -196,7 +198,7 @@ class S3UploadStore extends DataStore {
     const flush = async (part: Buffer) => {
       const number = info.parts.length + 1;
       const sent = await client.send(
-        new UploadPartCommand({
+        new S3.UploadPartCommand({
           Bucket: name,
           Key: key,
           UploadId: info.multipartUploadId!,
@@ -238,7 +240,7 @@ class S3UploadStore extends DataStore {
     } else if (received > 0 && buffered > 0) {
       // Less than a part since the last one: kept in the bucket (not in this process), so the next
       // chunk can arrive at any instance. Written before its size is recorded (see UploadInfo).
-      await client.send(new PutObjectCommand({ Bucket: name, Key: tailKey, Body: Buffer.concat(chunks) }));
+      await client.send(new S3.PutObjectCommand({ Bucket: name, Key: tailKey, Body: Buffer.concat(chunks) }));
       info.tailSize = buffered;
       await this.bucket.saveInfo(id, info);
     }
@@ -249,7 +251,7 @@ class S3UploadStore extends DataStore {
     const key = this.bucket.uploadKey(id);
     try {
       await this.bucket.client.send(
-        new CompleteMultipartUploadCommand({
+        new S3.CompleteMultipartUploadCommand({
           Bucket: this.bucket.name,
           Key: key,
           UploadId: info.multipartUploadId!,
@@ -260,7 +262,7 @@ class S3UploadStore extends DataStore {
       // Completed already, by an attempt that crashed before saving it: the object is there, whole.
       if (nameOf(error) !== 'NoSuchUpload') throw error;
       const head = await this.bucket.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket.name, Key: key }),
+        new S3.HeadObjectCommand({ Bucket: this.bucket.name, Key: key }),
       );
       if (head.ContentLength !== info.size) throw error;
     }
@@ -330,7 +332,8 @@ function downloadOriginOf(client: S3Client, options: S3FileStoreOptions): string
 
 /** The store on an S3-compatible bucket (STORAGE=s3). */
 export function s3FileStore(options: S3FileStoreOptions): FileStore {
-  const client = new S3Client({
+  loadSdk();
+  const client = new S3.S3Client({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     forcePathStyle: options.forcePathStyle,
@@ -353,7 +356,7 @@ export function s3FileStore(options: S3FileStoreOptions): FileStore {
   async function get(objectKey: string, range?: string): Promise<Buffer | undefined> {
     try {
       const res = await client.send(
-        new GetObjectCommand({ Bucket, Key: objectKey, ...(range ? { Range: range } : {}) }),
+        new S3.GetObjectCommand({ Bucket, Key: objectKey, ...(range ? { Range: range } : {}) }),
       );
       return Buffer.from((await res.Body?.transformToByteArray()) ?? []);
     } catch (error) {
@@ -364,7 +367,7 @@ export function s3FileStore(options: S3FileStoreOptions): FileStore {
 
   async function head(objectKey: string): Promise<{ size: number; modifiedAt: number } | undefined> {
     try {
-      const res = await client.send(new HeadObjectCommand({ Bucket, Key: objectKey }));
+      const res = await client.send(new S3.HeadObjectCommand({ Bucket, Key: objectKey }));
       return { size: res.ContentLength ?? 0, modifiedAt: res.LastModified?.getTime() ?? 0 };
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -378,7 +381,7 @@ export function s3FileStore(options: S3FileStoreOptions): FileStore {
     let token: string | undefined;
     do {
       const page = await client.send(
-        new ListObjectsV2Command({
+        new S3.ListObjectsV2Command({
           Bucket,
           Prefix: keyPrefix,
           ...(delimiter ? { Delimiter: delimiter } : {}),
@@ -395,7 +398,7 @@ export function s3FileStore(options: S3FileStoreOptions): FileStore {
     // DeleteObjects takes at most 1000 keys; a key that does not exist counts as deleted.
     for (let i = 0; i < keys.length; i += 1000) {
       const res = await client.send(
-        new DeleteObjectsCommand({
+        new S3.DeleteObjectsCommand({
           Bucket,
           Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
         }),
@@ -420,7 +423,7 @@ export function s3FileStore(options: S3FileStoreOptions): FileStore {
     },
     async saveInfo(uploadId, info) {
       await client.send(
-        new PutObjectCommand({
+        new S3.PutObjectCommand({
           Bucket,
           Key: uploadKey(uploadId, '.info'),
           Body: JSON.stringify(info),
@@ -439,7 +442,7 @@ export function s3FileStore(options: S3FileStoreOptions): FileStore {
       if (info?.multipartUploadId && !info.complete) {
         try {
           await client.send(
-            new AbortMultipartUploadCommand({
+            new S3.AbortMultipartUploadCommand({
               Bucket,
               Key: uploadKey(uploadId),
               UploadId: info.multipartUploadId,
@@ -464,7 +467,12 @@ export function s3FileStore(options: S3FileStoreOptions): FileStore {
     async write(relativePath, data, opts): Promise<StoredFile> {
       // A PUT is atomic (readers see the old object or the new one) and durable once answered.
       await client.send(
-        new PutObjectCommand({ Bucket, Key: key(relativePath), Body: data, ContentType: opts.contentType }),
+        new S3.PutObjectCommand({
+          Bucket,
+          Key: key(relativePath),
+          Body: data,
+          ContentType: opts.contentType,
+        }),
       );
       return {
         storagePath: relativePath,
@@ -474,7 +482,7 @@ export function s3FileStore(options: S3FileStoreOptions): FileStore {
     async moveIn(relativePath, localFile, opts) {
       const { size } = await stat(localFile);
       await client.send(
-        new PutObjectCommand({
+        new S3.PutObjectCommand({
           Bucket,
           Key: key(relativePath),
           Body: createReadStream(localFile),
@@ -502,9 +510,9 @@ export function s3FileStore(options: S3FileStoreOptions): FileStore {
         MAX_PRESIGN_SECONDS,
         Math.max(1, opts.expiresAtSec - Math.floor(nowMs / 1000)),
       );
-      return getSignedUrl(
+      return presigner.getSignedUrl(
         client,
-        new GetObjectCommand({
+        new S3.GetObjectCommand({
           Bucket,
           Key: key(relativePath),
           ResponseContentType: opts.contentType,
@@ -517,7 +525,7 @@ export function s3FileStore(options: S3FileStoreOptions): FileStore {
     },
     async check() {
       try {
-        await client.send(new HeadBucketCommand({ Bucket }), {
+        await client.send(new S3.HeadBucketCommand({ Bucket }), {
           abortSignal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
         });
       } catch (error) {
@@ -544,7 +552,7 @@ export function s3FileStore(options: S3FileStoreOptions): FileStore {
       // video limit) gives the object its final name and type; then the upload's objects go.
       const source = uploadKey(uploadId);
       await client.send(
-        new CopyObjectCommand({
+        new S3.CopyObjectCommand({
           Bucket,
           Key: key(relativePath),
           CopySource: `${Bucket}/${source.split('/').map(encodeURIComponent).join('/')}`,
