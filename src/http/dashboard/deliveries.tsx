@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { Child } from 'hono/jsx';
 import {
   DELIVERY_CHANNELS,
   DELIVERY_STATUSES,
@@ -50,6 +51,78 @@ export function DeliveryStatusBadge(props: { delivery: DeliveryView }) {
         </div>
       ) : null}
     </>
+  );
+}
+
+/** A column of a delivery table; each page picks the ones that say something there. */
+export type DeliveryColumn = 'channel' | 'event' | 'to' | 'status' | 'attempts' | 'code' | 'error';
+
+const COLUMN_HEADINGS: Record<DeliveryColumn, string> = {
+  channel: 'Channel',
+  event: 'Event',
+  to: 'To',
+  status: 'Status',
+  attempts: 'Attempts',
+  code: 'Last code',
+  error: 'Last error',
+};
+
+/**
+ * Deliveries as a table, newest first, each row linking to its attempt log and failed rows
+ * highlighted: the one table of Deliveries, a webhook endpoint's log and an integration's recent
+ * deliveries. `attempts` may render more than the count (a webhook's last try).
+ */
+export function DeliveryTable<D extends DeliveryView>(props: {
+  workspaceId: string;
+  deliveries: readonly D[];
+  columns: readonly DeliveryColumn[];
+  attempts?: (delivery: D) => Child;
+}) {
+  const cell = (d: D, column: DeliveryColumn): Child => {
+    switch (column) {
+      case 'channel':
+        return CHANNEL_NAMES[d.channel] ?? d.channel;
+      case 'event':
+        return <code>{d.eventType}</code>;
+      case 'to':
+        return shortText(d.summary, 120);
+      case 'status':
+        return <DeliveryStatusBadge delivery={d} />;
+      case 'attempts':
+        return props.attempts ? props.attempts(d) : d.attempts;
+      case 'code':
+        return d.lastStatusCode ?? '—';
+      case 'error':
+        return d.lastError ? shortText(d.lastError, 200) : '—';
+    }
+  };
+  return (
+    <div class="table-wrap">
+      <table class="list">
+        <thead>
+          <tr>
+            <th scope="col">Created</th>
+            {props.columns.map((column) => (
+              <th scope="col">{COLUMN_HEADINGS[column]}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.deliveries.map((d) => (
+            <tr class={d.status === 'failed' ? 'delivery-failed' : undefined}>
+              <td data-label="Created">
+                <a href={deliveryPath(props.workspaceId, d.id)}>
+                  <Time ms={d.createdAt} />
+                </a>
+              </td>
+              {props.columns.map((column) => (
+                <td data-label={COLUMN_HEADINGS[column]}>{cell(d, column)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -120,44 +193,11 @@ export function createDeliveryRoutes(deps: Deps): Hono {
           {page.items.length === 0 ? (
             <p>{status || channel || before ? 'No deliveries match.' : 'Nothing has been sent yet.'}</p>
           ) : (
-            <div class="table-wrap">
-              <table class="list">
-                <thead>
-                  <tr>
-                    <th scope="col">Created</th>
-                    <th scope="col">Channel</th>
-                    <th scope="col">Event</th>
-                    <th scope="col">To</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Attempts</th>
-                    <th scope="col">Last code</th>
-                    <th scope="col">Last error</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((d) => (
-                    <tr class={d.status === 'failed' ? 'delivery-failed' : undefined}>
-                      <td data-label="Created">
-                        <a href={deliveryPath(wsId, d.id)}>
-                          <Time ms={d.createdAt} />
-                        </a>
-                      </td>
-                      <td data-label="Channel">{CHANNEL_NAMES[d.channel] ?? d.channel}</td>
-                      <td data-label="Event">
-                        <code>{d.eventType}</code>
-                      </td>
-                      <td data-label="To">{shortText(d.summary, 120)}</td>
-                      <td data-label="Status">
-                        <DeliveryStatusBadge delivery={d} />
-                      </td>
-                      <td data-label="Attempts">{d.attempts}</td>
-                      <td data-label="Last code">{d.lastStatusCode ?? '—'}</td>
-                      <td data-label="Last error">{d.lastError ? shortText(d.lastError, 200) : '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DeliveryTable
+              workspaceId={wsId}
+              deliveries={page.items}
+              columns={['channel', 'event', 'to', 'status', 'attempts', 'code', 'error']}
+            />
           )}
           {before || page.hasMore ? (
             <nav class="pager" aria-label="Pages">

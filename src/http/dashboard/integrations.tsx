@@ -16,7 +16,7 @@ import {
 } from '../../services/integrations.ts';
 import { clientIp } from '../middleware/client-ip.ts';
 import { dashboardErrorHandler } from './context.ts';
-import { DeliveryStatusBadge, deliveryPath, shortText } from './deliveries.tsx';
+import { DeliveryTable } from './deliveries.tsx';
 import {
   attempt,
   FormError,
@@ -266,36 +266,11 @@ function RecentDeliveries(props: {
       {props.deliveries.length === 0 ? (
         <p class="muted">Nothing sent to {name} yet.</p>
       ) : (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">To</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last code</th>
-                <th scope="col">Last error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.deliveries.map((d) => (
-                <tr class={d.status === 'failed' ? 'delivery-failed' : undefined}>
-                  <td data-label="Created">
-                    <a href={deliveryPath(props.workspaceId, d.id)}>
-                      <Time ms={d.createdAt} />
-                    </a>
-                  </td>
-                  <td data-label="To">{shortText(d.summary, 120)}</td>
-                  <td data-label="Status">
-                    <DeliveryStatusBadge delivery={d} />
-                  </td>
-                  <td data-label="Last code">{d.lastStatusCode ?? '—'}</td>
-                  <td data-label="Last error">{d.lastError ? shortText(d.lastError, 200) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DeliveryTable
+          workspaceId={props.workspaceId}
+          deliveries={props.deliveries}
+          columns={['to', 'status', 'code', 'error']}
+        />
       )}
       <p>
         <a href={all}>All {name} deliveries</a>

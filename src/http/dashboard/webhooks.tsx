@@ -18,7 +18,7 @@ import {
 } from '../../services/webhooks.ts';
 import { requestOrigin } from '../oauth/common.ts';
 import { dashboardErrorHandler } from './context.ts';
-import { DeliveryStatusBadge, deliveryPath, shortText } from './deliveries.tsx';
+import { DeliveryTable, shortText } from './deliveries.tsx';
 import {
   attempt,
   FormError,
@@ -263,42 +263,12 @@ function DeliveryLog(props: { workspaceId: string; deliveries: DeliveryDetail[];
   }
   return (
     <>
-      <div class="table-wrap">
-        <table class="list">
-          <thead>
-            <tr>
-              <th scope="col">Created</th>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Response code</th>
-              <th scope="col">Last error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.deliveries.map((d) => (
-              <tr class={d.status === 'failed' ? 'delivery-failed' : undefined}>
-                <td data-label="Created">
-                  <a href={deliveryPath(props.workspaceId, d.id)}>
-                    <Time ms={d.createdAt} />
-                  </a>
-                </td>
-                <td data-label="Event">
-                  <code>{d.eventType}</code>
-                </td>
-                <td data-label="Status">
-                  <DeliveryStatusBadge delivery={d} />
-                </td>
-                <td data-label="Attempts">
-                  <AttemptsCell delivery={d} />
-                </td>
-                <td data-label="Response code">{d.lastStatusCode ?? '—'}</td>
-                <td data-label="Last error">{d.lastError ? shortText(d.lastError, 200) : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DeliveryTable
+        workspaceId={props.workspaceId}
+        deliveries={props.deliveries}
+        columns={['event', 'status', 'attempts', 'code', 'error']}
+        attempts={(d) => <AttemptsCell delivery={d} />}
+      />
       {props.hasMore ? (
         <p class="muted">
           Showing the latest {props.deliveries.length}.{' '}
