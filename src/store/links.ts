@@ -1,5 +1,6 @@
 import type { Link, LinkProviderType, Project } from '../domain/types.ts';
 import type { Db } from './db.ts';
+import { prepared } from './prepared.ts';
 import type { LinksTable } from './schema.ts';
 import { toProject } from './workspaces.ts';
 
@@ -108,34 +109,68 @@ export async function listWorkspaceLinks(
   filter: LinkFilter,
   page: { limit: number; offset: number },
 ): Promise<{ items: Link[]; total: number }> {
-  let items = selectLinks(db).where('l.workspace_id', '=', workspaceId).where('l.deleted_at', 'is', null);
-  let count = db
-    .selectFrom('links as l')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('l.workspace_id', '=', workspaceId)
-    .where('l.deleted_at', 'is', null);
-  if (filter.projectId !== undefined) {
-    items = items.where('l.project_id', '=', filter.projectId);
-    count = count.where('l.project_id', '=', filter.projectId);
+  const { projectId, createdBy, domainId } = filter;
+  const variant =
+    (projectId !== undefined ? 1 : 0) | (createdBy !== undefined ? 2 : 0) | (domainId !== undefined ? 4 : 0);
+  let queries = linkPageQueries[variant];
+  if (!queries) {
+    queries = preparedLinkPage(variant);
+    linkPageQueries[variant] = queries;
   }
-  if (filter.createdBy !== undefined) {
-    items = items.where('l.creator_member_id', '=', filter.createdBy);
-    count = count.where('l.creator_member_id', '=', filter.createdBy);
-  }
-  if (filter.domainId !== undefined) {
-    items = items.where('l.domain_id', '=', filter.domainId);
-    count = count.where('l.domain_id', '=', filter.domainId);
-  }
+  const values = [workspaceId];
+  if (projectId !== undefined) values.push(projectId);
+  if (createdBy !== undefined) values.push(createdBy);
+  if (domainId !== undefined) values.push(domainId);
   const [rows, total] = await Promise.all([
-    items
-      .orderBy('l.created_at', 'desc')
-      .orderBy('l.id', 'desc')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute(),
-    count.executeTakeFirstOrThrow(),
+    queries.items(db, ...values, page.limit, page.offset),
+    queries.count(db, ...values),
   ]);
-  return { items: rows.map(toLink), total: Number(total.n) };
+  return { items: rows.map(toLink), total: Number(total[0]?.n ?? 0) };
+}
+
+// The page and its count, compiled once per filter combination (prepared.ts): the MCP and REST link
+// lists run them on every call.
+const linkPageQueries: Array<ReturnType<typeof preparedLinkPage> | undefined> = [];
+
+function preparedLinkPage(variant: number) {
+  const count = 1 + (variant & 1) + ((variant >> 1) & 1) + ((variant >> 2) & 1);
+  // `values`: the workspace id, then the values of this variant's filters, in LinkFilter's order.
+  const where = (values: unknown[]) => {
+    const at = { i: 0 };
+    const next = () => values[at.i++] as string;
+    return {
+      workspaceId: next(),
+      projectId: variant & 1 ? next() : undefined,
+      createdBy: variant & 2 ? next() : undefined,
+      domainId: variant & 4 ? next() : undefined,
+    };
+  };
+  return {
+    items: prepared(count + 2, (db, ...params: unknown[]) => {
+      const f = where(params);
+      let q = selectLinks(db).where('l.workspace_id', '=', f.workspaceId).where('l.deleted_at', 'is', null);
+      if (f.projectId !== undefined) q = q.where('l.project_id', '=', f.projectId);
+      if (f.createdBy !== undefined) q = q.where('l.creator_member_id', '=', f.createdBy);
+      if (f.domainId !== undefined) q = q.where('l.domain_id', '=', f.domainId);
+      return q
+        .orderBy('l.created_at', 'desc')
+        .orderBy('l.id', 'desc')
+        .limit(params[count] as number)
+        .offset(params[count + 1] as number);
+    }),
+    count: prepared(count, (db, ...params: unknown[]) => {
+      const f = where(params);
+      let q = db
+        .selectFrom('links as l')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('l.workspace_id', '=', f.workspaceId)
+        .where('l.deleted_at', 'is', null);
+      if (f.projectId !== undefined) q = q.where('l.project_id', '=', f.projectId);
+      if (f.createdBy !== undefined) q = q.where('l.creator_member_id', '=', f.createdBy);
+      if (f.domainId !== undefined) q = q.where('l.domain_id', '=', f.domainId);
+      return q;
+    }),
+  };
 }
 
 /** The columns a link update may change. */

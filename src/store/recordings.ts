@@ -2,6 +2,7 @@ import type { SelectQueryBuilder } from 'kysely';
 import type { ResourceKind } from '../domain/recording-resources.ts';
 import type { Recording } from '../domain/types.ts';
 import type { Db } from './db.ts';
+import { prepared } from './prepared.ts';
 import type { Database, RecordingResourcesTable, RecordingsTable } from './schema.ts';
 import { adjustWorkspaceUsage } from './usage.ts';
 
@@ -291,8 +292,52 @@ export async function browseRecordingsPage(
   limit: number,
   offset: number,
 ): Promise<{ items: Recording[]; hasMore: boolean }> {
-  const ids = (await recordingPageQuery(db, filter, limit + 1, offset).execute()).map((r) => r.id);
-  return { items: await findRecordingsByIds(db, ids.slice(0, limit)), hasMore: ids.length > limit };
+  const { projectId, linkId, createdBy } = filter;
+  const variant =
+    (projectId !== undefined ? 1 : 0) | (linkId !== undefined ? 2 : 0) | (createdBy !== undefined ? 4 : 0);
+  let query = pageQueries[variant];
+  if (!query) {
+    query = preparedPage(variant);
+    pageQueries[variant] = query;
+  }
+  const values = [filter.workspaceId];
+  if (projectId !== undefined) values.push(projectId);
+  if (linkId !== undefined) values.push(linkId);
+  if (createdBy !== undefined) values.push(createdBy);
+  const rows = await query(db, values, limit + 1, offset);
+  return {
+    items: rows.slice(0, limit).map((row) => toRecording(row as JoinedRow)),
+    hasMore: rows.length > limit,
+  };
+}
+
+// The MCP list's page in one query, compiled once per filter combination (prepared.ts): the ids
+// come from recordingPageQuery, exactly the index walk the storage test checks, and only their
+// rows are joined. One row more than the page says whether another page follows.
+const pageQueries: Array<ReturnType<typeof preparedPage> | undefined> = [];
+
+function preparedPage(variant: number) {
+  const count = 1 + (variant & 1) + ((variant >> 1) & 1) + ((variant >> 2) & 1);
+  const query = prepared(count + 2, (db, ...params: unknown[]) => {
+    let i = 0;
+    const filter: RecordingFilter = { workspaceId: params[i++] as string };
+    if (variant & 1) filter.projectId = params[i++] as string;
+    if (variant & 2) filter.linkId = params[i++] as string;
+    if (variant & 4) filter.createdBy = params[i++] as string;
+    return recordingListQuery(db, filter, params[count] as number, params[count + 1] as number);
+  });
+  return (db: Db, values: string[], limit: number, offset: number) => query(db, ...values, limit, offset);
+}
+
+/**
+ * One page of live recordings with their joined details, newest first: recordingPageQuery's ids
+ * (the index walk) in a subquery, joined by primary key. Exported for the storage test of its plan.
+ */
+export function recordingListQuery(db: Db, filter: RecordingFilter, limit: number, offset: number) {
+  return selectRecordings(db)
+    .where('r.id', 'in', recordingPageQuery(db, filter, limit, offset))
+    .orderBy('r.created_at', 'desc')
+    .orderBy('r.id', 'desc');
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { User } from '../domain/types.ts';
 import type { Db } from './db.ts';
+import { prepared } from './prepared.ts';
 import type { UsersTable } from './schema.ts';
 
 function toUser(row: UsersTable): User {
@@ -26,9 +27,12 @@ export async function insertUser(db: Db, row: UsersTable): Promise<User> {
 
 /** The user with this id, or undefined. */
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {
-  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = await userById(db, id);
   return row && toUser(row);
 }
+
+// Every tool call that needs the caller's profile reads this row (prepared.ts says why compiled once).
+const userById = prepared(1, (db, id: string) => db.selectFrom('users').selectAll().where('id', '=', id));
 
 /** The user with this email (any case) and their password hash, or undefined. */
 export async function findUserByEmail(

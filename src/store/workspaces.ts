@@ -1,6 +1,7 @@
 import type { Role } from '../domain/permissions.ts';
 import type { Member, Project, Workspace } from '../domain/types.ts';
 import type { Db } from './db.ts';
+import { prepared } from './prepared.ts';
 import type { ProjectsTable, WorkspacesTable } from './schema.ts';
 
 /** Row → domain workspace. */
@@ -79,13 +80,10 @@ export async function countOwnedWorkspaces(db: Db, userId: string): Promise<numb
   return Number(row.n);
 }
 
-/** The workspace (deleted or not) and the user's active membership in it, in one query. */
-export async function findMembership(
-  db: Db,
-  userId: string,
-  workspaceId: string,
-): Promise<{ workspace: Workspace; member: Member } | undefined> {
-  const row = await db
+// Every workspace tool call and REST request checks membership with this query (S40): compiled
+// once (prepared.ts).
+const membershipQuery = prepared(2, (db, userId: string, workspaceId: string) =>
+  db
     .selectFrom('members as m')
     .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
     .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -104,8 +102,16 @@ export async function findMembership(
     ])
     .where('m.user_id', '=', userId)
     .where('m.workspace_id', '=', workspaceId)
-    .where('m.removed_at', 'is', null)
-    .executeTakeFirst();
+    .where('m.removed_at', 'is', null),
+);
+
+/** The workspace (deleted or not) and the user's active membership in it, in one query. */
+export async function findMembership(
+  db: Db,
+  userId: string,
+  workspaceId: string,
+): Promise<{ workspace: Workspace; member: Member } | undefined> {
+  const [row] = await membershipQuery(db, userId, workspaceId);
   if (!row) return undefined;
   return {
     workspace: {

@@ -17,6 +17,7 @@ import {
   listRecordingsPage,
   listResources,
   type RecordingFilter,
+  recordingListQuery,
   recordingPageQuery,
   softDeleteRecording,
   updateRecordingExpiry,
@@ -356,6 +357,31 @@ describe(`recordings repository [${testDialect}]`, () => {
         expect(text).toMatch(new RegExp(`Index (Only )?Scan( Backward)? using ${index}\\b`));
         expect(text).not.toMatch(/\bSort\b/);
       }
+    });
+  });
+
+  // The MCP list runs the page query as a subquery of the joined one (one round trip): the index
+  // walk must survive inside it, so a page costs the same whatever the workspace holds.
+  describe('the joined list query keeps the page query’s index walk', () => {
+    it.each([
+      ['no filter', 'recordings_live_newest', {}],
+      ['link_id', 'recordings_live_by_link_id', { linkId: 'l' }],
+    ] as const)('%s → %s', async (_name, index, extra) => {
+      const values: Partial<RecordingFilter> = 'linkId' in extra ? { linkId: f.links[1]! } : {};
+      const compiled = recordingListQuery(
+        store.db,
+        { workspaceId: f.workspaceId, ...values },
+        11,
+        20,
+      ).compile();
+      const explain = testDialect === 'sqlite' ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN';
+      const plan = await store.db.executeQuery<Record<string, string>>(
+        CompiledQuery.raw(`${explain} ${compiled.sql}`, [...compiled.parameters]),
+      );
+      const text = plan.rows.map((r) => r.detail ?? r['QUERY PLAN']).join('\n');
+      expect(text).toContain(index);
+      if (testDialect === 'postgres') expect(text).not.toMatch(/Seq Scan on recordings/);
+      else expect(text).not.toMatch(/SCAN r\b(?! USING)/);
     });
   });
 });
