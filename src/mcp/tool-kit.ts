@@ -8,6 +8,7 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ApiError, DatabaseUnavailableError } from '../domain/errors.ts';
+import { singleLine } from '../domain/text-rules.ts';
 import type { Link, Page, Recording } from '../domain/types.ts';
 import { iso } from '../lib/clock.ts';
 import { type Access, requireMember } from '../services/access.ts';
@@ -40,14 +41,17 @@ export const DEFAULT_TOOL_PER_PAGE = 10;
 
 const ID_MAX = 64;
 
-/** An explicit id argument (camelCase, PRODUCT.md §4); the length cap keeps junk out of queries (S38). */
+/**
+ * An explicit id argument (camelCase, PRODUCT.md §4); the length cap and the text rule (no NUL,
+ * controls or unpaired surrogates, domain/text-rules.ts) keep junk out of queries (S38).
+ */
 export function idArg(description: string) {
-  return z.string().min(1).max(ID_MAX).describe(description);
+  return singleLine().min(1).max(ID_MAX).describe(description);
 }
 
 /** An optional id filter (snake_case list filter). */
 export function idFilter(description: string) {
-  return z.string().min(1).max(ID_MAX).optional().describe(description);
+  return singleLine().min(1).max(ID_MAX).optional().describe(description);
 }
 
 export const workspaceIdArg = idArg('The workspace id (ws_…), from userplane_list_workspaces');

@@ -1,3 +1,4 @@
+import { textProblem } from '../text-rules.ts';
 import { OAuthError } from './errors.ts';
 import { checkRedirectUriForRegistration } from './redirect-uri.ts';
 
@@ -318,6 +319,9 @@ function redirectUris(doc: Record<string, unknown>, opts: MetadataOptions): stri
   const uris: string[] = [];
   value.forEach((uri, index) => {
     if (typeof uri !== 'string') throw redirectError(`redirect_uris[${index}] must be a string`);
+    // Named, not echoed: an error_description cannot carry the characters at fault (RFC 6749 §5.2).
+    const problem = textProblem(uri, 'single-line');
+    if (problem) throw redirectError(`redirect_uris[${index}] ${problem}`);
     const reason = checkRedirectUriForRegistration(uri, opts.allowedSchemes);
     if (reason !== null) throw redirectError(`redirect_uris[${index}] ${clip(uri, 200)} ${reason}`);
     if (!uris.includes(uri)) uris.push(uri);
@@ -350,6 +354,9 @@ function stringList(
   }
   const out: string[] = [];
   for (const item of value) {
+    // Named, not echoed, when the value is not text an error_description can carry.
+    const problem = typeof item === 'string' ? textProblem(item, 'single-line') : undefined;
+    if (problem) throw metadataError(`${field} ${problem}`);
     if (typeof item !== 'string' || !allowed.includes(item)) {
       const shown = typeof item === 'string' ? `"${clip(item, 50)}"` : typeof item;
       throw metadataError(`${field} may contain only ${allowed.join(', ')}, not ${shown}`);
@@ -384,7 +391,10 @@ function optionalString(doc: Record<string, unknown>, field: string, maxLength: 
   const value = doc[field];
   if (typeof value !== 'string') throw metadataError(`${field} must be a string`);
   if (value.length > maxLength) throw metadataError(`${field} must be at most ${maxLength} characters`);
-  // Names and URIs are displayed: control and bidi-override characters could disguise them.
+  // The shared text rule first (NUL, C0 controls, unpaired surrogates: text-rules.ts), then more:
+  // names and URIs are displayed, and C1 controls or bidi overrides could disguise them.
+  const problem = textProblem(value, 'single-line');
+  if (problem) throw metadataError(`${field} ${problem}`);
   if (/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(value)) {
     throw metadataError(`${field} must not contain control characters`);
   }

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { singleLine } from '../../domain/text-rules.ts';
 import type { ApiKey } from '../../domain/types.ts';
 import {
   API_KEY_EXPIRY_OPTIONS,
@@ -29,14 +30,13 @@ const NewApiKeySchema = ApiKeySchema.extend({
 
 const CreateApiKeyBody = z
   .strictObject({
-    name: z.string().max(100).optional(),
+    name: singleLine().max(100).optional(),
     expiresIn: z.enum(API_KEY_EXPIRY_OPTIONS).optional().openapi({ description: 'Default: never' }),
   })
   .openapi('CreateApiKey');
 
 const keyIdParam = z.object({
-  keyId: z
-    .string()
+  keyId: singleLine()
     .min(1)
     .max(64)
     .openapi({ param: { name: 'keyId', in: 'path' } }),

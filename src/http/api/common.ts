@@ -2,6 +2,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ZodError } from 'zod';
 import { ApiError } from '../../domain/errors.ts';
+import { singleLine } from '../../domain/text-rules.ts';
 import type { Page } from '../../domain/types.ts';
 import type { Deps } from '../../services/deps.ts';
 
@@ -144,8 +145,7 @@ export function jsonBody<T extends z.ZodTypeAny>(schema: T) {
 }
 
 /** The workspaceId path parameter. */
-export const workspaceIdParam = z
-  .string()
+export const workspaceIdParam = singleLine()
   .min(1)
   .max(64)
   .openapi({ param: { name: 'workspaceId', in: 'path' }, example: 'ws_01…' });

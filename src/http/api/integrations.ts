@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { singleLine } from '../../domain/text-rules.ts';
 import { requireMember } from '../../services/access.ts';
 import {
   connectIntegration,
@@ -52,26 +53,22 @@ const IntegrationSchema = z
 
 const ConnectBody = z
   .strictObject({
-    webhookUrl: z
-      .string()
+    webhookUrl: singleLine()
       .max(501)
       .optional()
       .openapi({ description: 'Slack: the incoming-webhook URL (https)' }),
-    accessToken: z
-      .string()
+    accessToken: singleLine()
       .max(501)
       .optional()
       .openapi({ description: 'Intercom: the access token; omit on replace to keep the saved one' }),
-    adminId: z.string().max(65).optional().openapi({ description: 'Intercom: the admin id' }),
-    subdomain: z.string().max(64).optional().openapi({ description: 'Zendesk: acme for acme.zendesk.com' }),
-    email: z.string().max(255).optional().openapi({ description: 'Zendesk: the agent e-mail' }),
-    apiToken: z
-      .string()
+    adminId: singleLine().max(65).optional().openapi({ description: 'Intercom: the admin id' }),
+    subdomain: singleLine().max(64).optional().openapi({ description: 'Zendesk: acme for acme.zendesk.com' }),
+    email: singleLine().max(255).optional().openapi({ description: 'Zendesk: the agent e-mail' }),
+    apiToken: singleLine()
       .max(501)
       .optional()
       .openapi({ description: 'Zendesk: the API token; omit on replace to keep the saved one' }),
-    baseUrl: z
-      .string()
+    baseUrl: singleLine()
       .max(501)
       .optional()
       .openapi({

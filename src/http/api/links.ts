@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { validationError } from '../../domain/errors.ts';
+import { jsonObject, singleLine } from '../../domain/text-rules.ts';
 import type { Link } from '../../domain/types.ts';
 import { requireMember } from '../../services/access.ts';
 import {
@@ -29,12 +30,13 @@ import {
   workspaceIdParam,
 } from './common.ts';
 
-const idString = z.string().min(1).max(64);
+const idString = singleLine().min(1).max(64);
 const providerTypeSchema = z.enum(['intercom', 'zendesk', 'slack']);
 // The service measures the 10 KB limit on the serialised object and names `meta` when it is exceeded.
-const metaSchema = z
-  .record(z.string().max(200), z.unknown())
-  .openapi({ description: 'Free JSON object, at most 10 KB serialised', example: { ticket: 4711 } });
+const metaSchema = jsonObject(200).openapi({
+  description: 'Free JSON object, at most 10 KB serialised',
+  example: { ticket: 4711 },
+});
 
 const LinkSchema = z
   .object({
@@ -66,8 +68,7 @@ const CreateLinkBody = z
       .nullable()
       .optional()
       .openapi({ description: "Default: the workspace's default project" }),
-    linkReference: z
-      .string()
+    linkReference: singleLine()
       .max(MAX_LINK_TITLE)
       .nullable()
       .optional()
@@ -79,11 +80,11 @@ const CreateLinkBody = z
 
 const UpdateLinkBody = z
   .strictObject({
-    linkTitle: z.string().max(MAX_LINK_TITLE).nullable().optional(),
+    linkTitle: singleLine().max(MAX_LINK_TITLE).nullable().optional(),
     linkReusable: z.boolean().optional(),
     linkProviderType: providerTypeSchema.nullable().optional(),
-    linkProviderId: z.string().max(MAX_LINK_PROVIDER_ID).nullable().optional(),
-    linkProviderRef: z.string().max(MAX_LINK_PROVIDER_REFERENCE).nullable().optional(),
+    linkProviderId: singleLine().max(MAX_LINK_PROVIDER_ID).nullable().optional(),
+    linkProviderRef: singleLine().max(MAX_LINK_PROVIDER_REFERENCE).nullable().optional(),
     meta: metaSchema.optional(),
   })
   .openapi('UpdateLink');
@@ -91,8 +92,7 @@ const UpdateLinkBody = z
 const workspaceParams = z.object({ workspaceId: workspaceIdParam });
 const linkParams = z.object({
   workspaceId: workspaceIdParam,
-  linkId: z
-    .string()
+  linkId: singleLine()
     .min(1)
     .max(64)
     .openapi({ param: { name: 'linkId', in: 'path' }, example: 'lnk_01…' }),

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { singleLine } from '../../domain/text-rules.ts';
 import type { Project } from '../../domain/types.ts';
 import { requireMember } from '../../services/access.ts';
 import { getProject, listProjects } from '../../services/projects.ts';
@@ -74,8 +75,7 @@ const getOne = createRoute({
   request: {
     params: z.object({
       workspaceId: workspaceIdParam,
-      projectId: z
-        .string()
+      projectId: singleLine()
         .min(1)
         .max(64)
         .openapi({ param: { name: 'projectId', in: 'path' }, example: 'prj_01…' }),

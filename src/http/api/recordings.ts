@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { RESOURCE_KINDS } from '../../domain/recording-resources.ts';
+import { singleLine } from '../../domain/text-rules.ts';
 import type { Recording } from '../../domain/types.ts';
 import { requireMember } from '../../services/access.ts';
 import type { Deps } from '../../services/deps.ts';
@@ -92,7 +93,7 @@ export function recordingToWire(
   };
 }
 
-const idFilter = (description: string) => z.string().min(1).max(64).optional().openapi({ description });
+const idFilter = (description: string) => singleLine().min(1).max(64).optional().openapi({ description });
 
 const listQuery = z.object({
   ...paginationQuery(10, 20),
@@ -103,8 +104,7 @@ const listQuery = z.object({
 
 const recordingParams = z.object({
   workspaceId: workspaceIdParam,
-  recordingId: z
-    .string()
+  recordingId: singleLine()
     .min(1)
     .max(64)
     .openapi({ param: { name: 'recordingId', in: 'path' }, example: 'rec_01…' }),

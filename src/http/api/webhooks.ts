@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { multiLine, singleLine } from '../../domain/text-rules.ts';
 import { requireMember } from '../../services/access.ts';
 import type { DeliveryDetail } from '../../services/delivery-log.ts';
 import { MAX_DELIVERIES_PER_PAGE } from '../../services/delivery-log.ts';
@@ -65,19 +66,19 @@ const CreateWebhookBody = z
       .min(1)
       .max(WEBHOOK_EVENT_TYPES.length * 2)
       .openapi({ description: 'The event types to receive' }),
-    description: z.string().max(MAX_WEBHOOK_DESCRIPTION).nullable().optional(),
+    description: multiLine().max(MAX_WEBHOOK_DESCRIPTION).nullable().optional(),
   })
   .openapi('CreateWebhook');
 
 const UpdateWebhookBody = z
   .strictObject({
-    url: z.string().max(MAX_WEBHOOK_URL).optional(),
+    url: singleLine().max(MAX_WEBHOOK_URL).optional(),
     events: z
       .array(eventType)
       .min(1)
       .max(WEBHOOK_EVENT_TYPES.length * 2)
       .optional(),
-    description: z.string().max(MAX_WEBHOOK_DESCRIPTION).nullable().optional(),
+    description: multiLine().max(MAX_WEBHOOK_DESCRIPTION).nullable().optional(),
     enabled: z.boolean().optional(),
   })
   .openapi('UpdateWebhook');
@@ -120,8 +121,7 @@ const DeliverySchema = z
 const workspaceParams = z.object({ workspaceId: workspaceIdParam });
 const webhookParams = z.object({
   workspaceId: workspaceIdParam,
-  webhookId: z
-    .string()
+  webhookId: singleLine()
     .min(1)
     .max(64)
     .openapi({ param: { name: 'webhookId', in: 'path' }, example: 'whk_01…' }),
@@ -135,8 +135,7 @@ const DeliveriesQuery = z.object({
     .max(MAX_DELIVERIES_PER_PAGE)
     .default(20)
     .openapi({ description: `Deliveries per page (default 20, max ${MAX_DELIVERIES_PER_PAGE})` }),
-  before: z
-    .string()
+  before: singleLine()
     .max(64)
     .optional()
     .openapi({ description: 'The nextBefore of the previous page: only older deliveries' }),

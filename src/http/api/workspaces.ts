@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../../domain/errors.ts';
+import { singleLine } from '../../domain/text-rules.ts';
 import type { Member, Workspace } from '../../domain/types.ts';
 import { requireMember } from '../../services/access.ts';
 import { SEARCH_TERM_MAX, SEARCH_TYPES, type SearchResult, searchWorkspace } from '../../services/search.ts';
@@ -180,13 +181,11 @@ const search = createRoute({
   request: {
     params: wsParams,
     query: z.object({
-      q: z
-        .string()
+      q: singleLine()
         .max(SEARCH_TERM_MAX)
         .optional()
         .openapi({ description: `Search term, 1–${SEARCH_TERM_MAX} characters (required)`, example: 'acme' }),
-      type: z
-        .string()
+      type: singleLine()
         .max(32)
         .optional()
         .openapi({

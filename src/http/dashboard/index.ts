@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Deps } from '../../services/deps.ts';
 import { requireCsrf } from '../middleware/csrf.ts';
 import { sessionMiddleware } from '../middleware/session.ts';
+import { textGuard } from '../middleware/text-guard.ts';
 import { renderErrorPage } from '../pages/error-page.tsx';
 import { createAssetRoutes } from './assets.ts';
 import { dashboardErrorHandler, loadDashboardContext } from './context.ts';
@@ -18,11 +19,14 @@ import { dashboardHeaders } from './shell.tsx';
 
 /** The middleware chains every dashboard route uses. */
 export interface DashboardChains {
-  /** GET pages: S27 headers for the dashboard, then the browser session. */
-  page: [MiddlewareHandler, MiddlewareHandler];
-  /** POST forms: the same, plus a body limit and the CSRF check (S28). */
-  form: [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler, MiddlewareHandler];
+  /** GET pages: S27 headers for the dashboard, the browser session, the text rule on the address (S38). */
+  page: [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler];
+  /** POST forms: the same, plus a body limit, the CSRF check (S28) and the text rule on every field. */
+  form: [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler, MiddlewareHandler, MiddlewareHandler];
 }
+
+/** The link form's metadata textarea: the only field here that may hold tab, CR and LF (text-rules.ts). */
+const MULTI_LINE_FORM_FIELDS: ReadonlySet<string> = new Set(['meta']);
 
 // Dashboard forms hold short fields plus link metadata (≤ 10 KB of JSON, escaped in a form body).
 const FORM_LIMIT = 64 * 1024;
@@ -37,7 +41,13 @@ export function dashboardChains(deps: Deps): DashboardChains {
     onError: (c) =>
       renderErrorPage(c, 413, 'Form too large', 'The form you sent is larger than this page accepts.'),
   });
-  return { page: [headers, session], form: [headers, session, limit, requireCsrf()] };
+  // The text rule runs last: a cross-site POST is a 403 (S28) whatever it holds.
+  const addressGuard = textGuard();
+  const formGuard = textGuard({ form: { multiLine: MULTI_LINE_FORM_FIELDS } });
+  return {
+    page: [headers, session, addressGuard],
+    form: [headers, session, limit, requireCsrf(), formGuard],
+  };
 }
 
 /** The dashboard: mount at '/'. */

@@ -5,6 +5,7 @@ import { ApiError } from '../../domain/errors.ts';
 import type { Deps } from '../../services/deps.ts';
 import { requireCsrf } from '../middleware/csrf.ts';
 import { sessionMiddleware } from '../middleware/session.ts';
+import { textGuard } from '../middleware/text-guard.ts';
 import { renderErrorPage } from '../pages/error-page.tsx';
 import {
   type DashboardContext,
@@ -19,14 +20,17 @@ import { DashboardPage, dashboardHeaders } from './shell.tsx';
 
 /** The middleware chains of a settings router (attached per route, never with use('*')). */
 export interface SettingsChains {
-  /** GET pages: the dashboard's S27 headers, then the browser session. */
-  page: [MiddlewareHandler, MiddlewareHandler];
-  /** POST forms: the same, plus a body limit and the CSRF check (S28). */
-  form: [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler, MiddlewareHandler];
+  /** GET pages: the dashboard's S27 headers, the browser session, the text rule on the address (S38). */
+  page: [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler];
+  /** POST forms: the same, plus a body limit, the CSRF check (S28) and the text rule on every field. */
+  form: [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler, MiddlewareHandler, MiddlewareHandler];
 }
 
 // Settings forms hold a few short fields.
 const FORM_LIMIT = 16 * 1024;
+
+// The webhook form's description is the one settings field that may span lines.
+const SETTINGS_MULTI_LINE: ReadonlySet<string> = new Set(['description']);
 
 /** Builds the middleware chains for the settings and account routers. */
 export function settingsChains(deps: Deps): SettingsChains {
@@ -37,7 +41,12 @@ export function settingsChains(deps: Deps): SettingsChains {
     onError: (c) =>
       renderErrorPage(c, 413, 'Form too large', 'The form you sent is larger than this page accepts.'),
   });
-  return { page: [headers, session], form: [headers, session, limit, requireCsrf()] };
+  // Every field is single-line but the webhook description (domain/text-rules.ts). The rule runs
+  // after the CSRF check, so a cross-site POST is a 403 whatever it holds.
+  return {
+    page: [headers, session, textGuard()],
+    form: [headers, session, limit, requireCsrf(), textGuard({ form: { multiLine: SETTINGS_MULTI_LINE } })],
+  };
 }
 
 /** A form field as a string of at most `max` characters ('' when missing). */

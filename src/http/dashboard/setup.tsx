@@ -6,6 +6,7 @@ import { checkSetupToken, completeSetup, type SetupTokenState } from '../../serv
 import { csrfToken, requireCsrf } from '../middleware/csrf.ts';
 import { pageSecurityHeaders } from '../middleware/security-headers.ts';
 import { sessionMiddleware, signInBrowser } from '../middleware/session.ts';
+import { textGuard } from '../middleware/text-guard.ts';
 import { renderErrorPage } from '../pages/error-page.tsx';
 import { Page, renderPage } from '../pages/layout.tsx';
 import { friendly } from './settings-common.tsx';
@@ -115,14 +116,18 @@ export function createSetupRoutes(deps: Deps): Hono {
       renderErrorPage(c, 413, 'Form too large', 'The form you sent is larger than this page accepts.'),
   });
 
-  app.get('/setup/:token', headers, session, async (c) => {
+  // The token, name, e-mail and password are single-line text (domain/text-rules.ts, S38).
+  const guard = textGuard();
+  const formGuard = textGuard({ form: { multiLine: new Set() } });
+
+  app.get('/setup/:token', headers, session, guard, async (c) => {
     const token = c.req.param('token');
     const state = await checkSetupToken(deps, token);
     if (state !== 'valid') return refused(c, state);
     return renderPage(c, <SetupPage csrf={csrfToken(c)} action={`/setup/${encodeURIComponent(token)}`} />);
   });
 
-  app.post('/setup/:token', headers, limit, session, requireCsrf(), async (c) => {
+  app.post('/setup/:token', headers, limit, session, requireCsrf(), formGuard, async (c) => {
     const token = c.req.param('token');
     const form = await c.req.parseBody();
     const text = (name: string, max: number) => {

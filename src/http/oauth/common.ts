@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from '../../domain/errors.ts';
 import { OAuthError } from '../../domain/oauth/errors.ts';
+import { parameterProblem } from '../../domain/oauth/parameters.ts';
 import type { RequestOrigin } from '../../services/audit.ts';
 import type { PresentedClientCredentials } from '../../services/oauth/clients.ts';
 import { clientIp } from '../middleware/client-ip.ts';
@@ -69,6 +70,9 @@ export async function readForm(c: Context): Promise<Record<string, string | stri
     throw new OAuthError('invalid_request', 'The request body is too large');
   const form: Record<string, string | string[]> = {};
   for (const [key, value] of new URLSearchParams(text)) {
+    // Every parameter, once, before anything reaches the database (S38, domain/oauth/parameters.ts).
+    const problem = parameterProblem(key, value);
+    if (problem) throw new OAuthError('invalid_request', problem);
     const existing = form[key];
     if (existing === undefined) form[key] = value;
     else if (key === 'resource') form[key] = [...(Array.isArray(existing) ? existing : [existing]), value];
@@ -106,8 +110,23 @@ export function presentedCredentials(
     const colon = decoded.indexOf(':');
     if (colon < 0) throw new OAuthError('invalid_client', 'Malformed Basic credentials');
     // RFC 6749 §2.3.1: both parts are form-urlencoded before being joined.
-    const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-    const clientSecret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    let clientId: string;
+    let clientSecret: string;
+    try {
+      clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+      clientSecret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    } catch {
+      // A stray "%" is a malformed credential, not a server error.
+      throw new OAuthError('invalid_client', 'Malformed Basic credentials');
+    }
+    // The same rule as the form's parameters (readForm): the id is looked up in the database.
+    for (const [name, value] of [
+      ['client_id', clientId],
+      ['client_secret', clientSecret],
+    ] as const) {
+      const problem = parameterProblem(name, value);
+      if (problem) throw new OAuthError('invalid_request', problem);
+    }
     if (bodyId && bodyId !== clientId)
       throw new OAuthError('invalid_client', 'client_id differs from the Basic credentials');
     return { clientId, clientSecret, method: 'client_secret_basic' };

@@ -17,6 +17,7 @@ import {
   sessionMiddleware,
   signInBrowser,
 } from '../middleware/session.ts';
+import { textGuard } from '../middleware/text-guard.ts';
 import { renderErrorPage } from './error-page.tsx';
 import { ICON_PATH, Page, renderPage, STYLESHEET_PATH } from './layout.tsx';
 import { safeReturnTo } from './return-to.ts';
@@ -66,6 +67,12 @@ export function createAuthPages(deps: Deps, limiter: RateLimiter): Hono {
       renderErrorPage(c, 413, 'Form too large', 'The form you sent is larger than this page accepts.'),
   });
   const csrf = requireCsrf();
+  // Every field of these pages is single-line text (domain/text-rules.ts, S38): an e-mail with a
+  // NUL in it is refused before it is looked up, a name with a CR/LF before it is stored. return_to
+  // is not refused but sent home by safeReturnTo, which applies the same rule (S4).
+  const sanitized = new Set(['return_to']);
+  const guard = textGuard({ sanitized });
+  const formGuard = textGuard({ form: { multiLine: new Set() }, sanitized });
 
   app.get(STYLESHEET_PATH, (c) => {
     c.header('Cache-Control', 'public, max-age=3600');
@@ -79,7 +86,7 @@ export function createAuthPages(deps: Deps, limiter: RateLimiter): Hono {
     return c.body(ICON_SVG, 200, { 'Content-Type': 'image/svg+xml' });
   });
 
-  app.get('/signin', headers, session, (c) => {
+  app.get('/signin', headers, session, guard, (c) => {
     const returnTo = safeReturnTo(c.req.query('return_to'), config.publicUrl);
     return renderPage(
       c,
@@ -92,7 +99,7 @@ export function createAuthPages(deps: Deps, limiter: RateLimiter): Hono {
     );
   });
 
-  app.post('/signin', headers, formBody, session, csrf, async (c) => {
+  app.post('/signin', headers, formBody, session, csrf, formGuard, async (c) => {
     const form = await c.req.parseBody();
     const email = field(form, 'email', 254).trim();
     const password = field(form, 'password', 256);
@@ -144,7 +151,7 @@ export function createAuthPages(deps: Deps, limiter: RateLimiter): Hono {
     return c.redirect(returnTo, 303);
   });
 
-  app.get('/signup', headers, session, (c) => {
+  app.get('/signup', headers, session, guard, (c) => {
     if (!config.signupEnabled) return renderPage(c, <SignUpClosedPage />, 404);
     const returnTo = safeReturnTo(c.req.query('return_to'), config.publicUrl);
     return renderPage(c, <SignUpPage csrf={csrfToken(c)} returnTo={returnTo} />);
@@ -158,6 +165,7 @@ export function createAuthPages(deps: Deps, limiter: RateLimiter): Hono {
     formBody,
     session,
     csrf,
+    formGuard,
     async (c) => {
       const form = await c.req.parseBody();
       const email = field(form, 'email', 300).trim();
@@ -229,6 +237,7 @@ export function createAuthPages(deps: Deps, limiter: RateLimiter): Hono {
       if (c.get('session')) return csrf(c, next);
       await next();
     },
+    formGuard,
     async (c) => {
       const rawId = getCookie(c, SESSION_COOKIE);
       // S30: the session ends in the database, so a copy of the cookie stops working too.

@@ -11,6 +11,7 @@ import {
   MAX_THUMBNAIL_BYTES,
   MAX_VIDEO_BYTES,
 } from '../../domain/recording-resources.ts';
+import { jsonObject, multiLine, singleLine } from '../../domain/text-rules.ts';
 import type { Deps } from '../../services/deps.ts';
 import type { RateLimiter } from '../../services/rate-limit.ts';
 import {
@@ -26,6 +27,7 @@ import {
 import { zodToApiError } from '../api/common.ts';
 import { clientIp } from '../middleware/client-ip.ts';
 import { renderApiError } from '../middleware/error-handler.ts';
+import { apiTextGuard } from '../middleware/text-guard.ts';
 
 // The upload API of the recorder (docs/recorder.md), mounted at /api/v1/recorder: public (a customer
 // has no account), bounded by the link (one start per single-use link, rate limits per link and per
@@ -40,17 +42,19 @@ export const STARTS_PER_ADDRESS_PER_10_MIN = 30;
 
 const LOG_KINDS = ['console-log', 'network-log', 'action'] as const;
 
-const metaObject = z.record(z.string().max(200), z.unknown());
+// Captured data is text like any other (domain/text-rules.ts): notes may span lines, meta keys may
+// not, and nothing may hold NUL or an unpaired surrogate (S38).
+const metaObject = jsonObject(200);
 const StartBody = z.strictObject({
   durationMs: z
     .int()
     .min(0)
     .max(24 * 3600 * 1000),
   startedAt: z.int().min(0).optional(),
-  notes: z.string().max(20_000).nullable().optional(),
+  notes: multiLine().max(20_000).nullable().optional(),
   systemMeta: metaObject.optional(),
   customMeta: metaObject.optional(),
-  video: z.strictObject({ type: z.string().min(1).max(200), size: z.int().min(0) }),
+  video: z.strictObject({ type: singleLine().min(1).max(200), size: z.int().min(0) }),
 });
 const MetadataBody = z.strictObject({ systemMeta: metaObject.optional(), customMeta: metaObject.optional() });
 
@@ -219,14 +223,17 @@ export function createRecorderApi(deps: Deps, limiter: RateLimiter): Hono {
     }),
   );
 
-  app.get('/links/:linkId', async (c) => {
+  // Route parameters are looked up (and the link id keys a rate limit): the text rule first.
+  const guard = apiTextGuard();
+
+  app.get('/links/:linkId', guard, async (c) => {
     const view = await getRecorderLink(deps, c.req.param('linkId'));
     const { verifiedHosts: _hosts, ...data } = view;
     c.header('Cache-Control', 'no-store');
     return c.json({ message: 'Recording link', data });
   });
 
-  app.post('/links/:linkId/recordings', async (c) => {
+  app.post('/links/:linkId/recordings', guard, async (c) => {
     const linkId = c.req.param('linkId');
     const ip = clientIp(c, deps.config.trustProxy);
     for (const [bucket, limit, windowMs] of [
@@ -258,7 +265,7 @@ export function createRecorderApi(deps: Deps, limiter: RateLimiter): Hono {
     );
   });
 
-  app.put('/recordings/:recordingId/thumbnail', async (c) => {
+  app.put('/recordings/:recordingId/thumbnail', guard, async (c) => {
     const recordingId = c.req.param('recordingId');
     const target = await authorizeUpload(deps, bearerOf(c.req.raw), recordingId);
     const bytes = await readBody(c, MAX_THUMBNAIL_BYTES, 'thumbnail');
@@ -267,7 +274,7 @@ export function createRecorderApi(deps: Deps, limiter: RateLimiter): Hono {
   });
 
   for (const kind of LOG_KINDS) {
-    app.put(`/recordings/:recordingId/${kind}`, async (c) => {
+    app.put(`/recordings/:recordingId/${kind}`, guard, async (c) => {
       const recordingId = c.req.param('recordingId');
       // Token and origin first, so a refused sender never gets to stream 50 MB at us.
       const target = await authorizeUpload(deps, bearerOf(c.req.raw), recordingId);
@@ -277,7 +284,7 @@ export function createRecorderApi(deps: Deps, limiter: RateLimiter): Hono {
     });
   }
 
-  app.put('/recordings/:recordingId/metadata', async (c) => {
+  app.put('/recordings/:recordingId/metadata', guard, async (c) => {
     const recordingId = c.req.param('recordingId');
     const target = await authorizeUpload(deps, bearerOf(c.req.raw), recordingId);
     const body = await readJson(c, MetadataBody);
@@ -285,7 +292,7 @@ export function createRecorderApi(deps: Deps, limiter: RateLimiter): Hono {
     return c.json({ message: 'Metadata stored', data: { recordingId } });
   });
 
-  app.post('/recordings/:recordingId/finish', async (c) => {
+  app.post('/recordings/:recordingId/finish', guard, async (c) => {
     const result = await finishRecording(deps, bearerOf(c.req.raw), c.req.param('recordingId'));
     return c.json({ message: 'Recording ready', data: result });
   });

@@ -7,6 +7,7 @@ import { ApiError } from '../../domain/errors.ts';
 import { MAX_VIDEO_BYTES } from '../../domain/recording-resources.ts';
 import type { Deps } from '../../services/deps.ts';
 import { getRecorderLink, MAX_RECORDER_NOTES, type RecorderLinkView } from '../../services/recorder.ts';
+import { textGuard } from '../middleware/text-guard.ts';
 import { ICON_PATH, STYLESHEET_PATH } from '../pages/layout.tsx';
 
 // The public recorder page behind a link (docs/recorder.md): GET /r/{linkId}. No sign-in. The page
@@ -413,7 +414,8 @@ export function createRecorderPage(deps: Deps): Hono {
   app.get(RECORDER_STYLE_PATH, (c) => serveAsset(c, assets.style));
   app.get(TUS_SCRIPT_PATH, (c) => serveAsset(c, assets.tus));
 
-  app.get(RECORDER_PAGE_PATH, async (c) => {
+  // The link id is looked up: NUL, controls and unpaired surrogates are a 400 first (S38).
+  app.get(RECORDER_PAGE_PATH, textGuard(), async (c) => {
     let view: RecorderLinkView;
     try {
       view = await getRecorderLink(deps, c.req.param('linkId'));

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { jsonObject, singleLine } from '../../domain/text-rules.ts';
 import type { Deps } from '../../services/deps.ts';
 import {
   createLink,
@@ -36,22 +37,19 @@ const providerType = z
   .enum(['intercom', 'zendesk', 'slack'])
   .nullable()
   .describe('The support tool the link was made for, or null');
-const providerId = z
-  .string()
+// Text arguments follow the shared rule (domain/text-rules.ts, S38).
+const providerId = singleLine()
   .max(MAX_LINK_PROVIDER_ID)
   .nullable()
   .describe('Id in the support tool, e.g. a conversation id');
-const providerReference = z
-  .string()
+const providerReference = singleLine()
   .max(MAX_LINK_PROVIDER_REFERENCE)
   .nullable()
   .describe('A reference in the support tool, e.g. a ticket URL');
-const title = z.string().max(MAX_LINK_TITLE).nullable().describe('Becomes linkTitle');
+const title = singleLine().max(MAX_LINK_TITLE).nullable().describe('Becomes linkTitle');
 const reusable = z.boolean().describe('false (default): one recording; true: many');
 // The service measures the 10 KB limit on the serialised object and names `meta` when it is exceeded.
-const meta = z
-  .record(z.string().max(200), z.unknown())
-  .describe('Free JSON object, at most 10 KB serialised');
+const meta = jsonObject(200).describe('Free JSON object, at most 10 KB serialised');
 
 /** userplane_list_links, _get_link, _create_link, _update_link, _delete_link, _restore_link. */
 export function registerLinkTools(server: McpServer, deps: Deps): void {

@@ -1,4 +1,5 @@
 import { OAuthError } from '../../domain/oauth/errors.ts';
+import { parameterProblem } from '../../domain/oauth/parameters.ts';
 import { isValidCodeChallenge } from '../../domain/oauth/pkce.ts';
 import { isLoopbackRedirect, redirectHost, redirectUriMatches } from '../../domain/oauth/redirect-uri.ts';
 import { resolveResource } from '../../domain/oauth/resource.ts';
@@ -58,7 +59,13 @@ export class RedirectedAuthorizationError extends Error {
 
 /** The validated request kept while the user signs in and decides. */
 interface RequestParams {
+  /** Where the answer goes: the request's redirect_uri, or the client's only registered one. */
   redirect_uri: string;
+  /**
+   * Set when the request carried no redirect_uri (OAuth 2.1 §4.1.1 allows that with one registered
+   * URI); the token request may then omit it too. Absent means it was sent: the strict default.
+   */
+  redirect_uri_omitted?: true;
   state?: string;
   code_challenge: string;
   scope: string;
@@ -83,6 +90,10 @@ function single(query: Record<string, string[]>, name: string): string | undefin
   if (!values || values.length === 0) return undefined;
   // RFC 6749 §3.1: parameters must not be included more than once.
   if (values.length > 1) throw new OAuthError('invalid_request', `${name} must not be repeated`);
+  // Every parameter we read is single-line text of bounded length, and client_id is looked up in
+  // the database: NUL, controls and megabytes are refused here (S38, domain/oauth/parameters.ts).
+  const problem = parameterProblem(name, values[0]!);
+  if (problem) throw new OAuthError('invalid_request', problem);
   return values[0];
 }
 
@@ -146,9 +157,14 @@ async function validateAuthorization(
     if (method !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256');
     if (!isValidCodeChallenge(challenge))
       throw new OAuthError('invalid_request', 'code_challenge is malformed');
+    for (const value of query.resource ?? []) {
+      const problem = parameterProblem('resource', value);
+      if (problem) throw new OAuthError('invalid_request', problem);
+    }
     const resource = resolveResource(query.resource, mcpResourceUrl(deps));
     const params: RequestParams = {
       redirect_uri: redirectUri,
+      ...(presentedRedirect === undefined ? { redirect_uri_omitted: true as const } : {}),
       code_challenge: challenge,
       scope: grantedScope(single(query, 'scope')),
       resource,
@@ -236,6 +252,9 @@ async function loadPending(
   pendingId: string | undefined,
   browserBinding: string | undefined,
 ): Promise<PendingAuthorization> {
+  // The id comes from a query string or a form: never looked up when it breaks the rule.
+  const problem = pendingId === undefined ? undefined : parameterProblem('pending', pendingId);
+  if (problem) throw new LocalAuthorizationError('Invalid request', problem);
   const pending = pendingId && pendingId.length <= 100 ? await findPending(deps.db, pendingId) : undefined;
   if (!pending || pending.expiresAt <= deps.clock.now() || pending.completedAt !== null) {
     throw new LocalAuthorizationError(
@@ -332,7 +351,9 @@ async function issueCode(
       client_id: client.id,
       user_id: input.userId,
       grant_id: grant.id,
-      redirect_uri: params.redirect_uri,
+      // The redirect_uri parameter of the request, which the token request must repeat exactly
+      // (OAuth 2.1 §4.1.3); '' when the request had none.
+      redirect_uri: params.redirect_uri_omitted ? '' : params.redirect_uri,
       code_challenge: params.code_challenge,
       scope: params.scope,
       resource: params.resource,

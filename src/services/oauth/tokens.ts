@@ -106,9 +106,7 @@ export async function exchangeCode(
   if (!code) throw new OAuthError('invalid_grant', 'The authorization code is invalid');
   if (code.clientId !== client.id)
     throw new OAuthError('invalid_grant', 'The code was issued to another client');
-  if (params.redirectUri !== undefined ? params.redirectUri !== code.redirectUri : false) {
-    throw new OAuthError('invalid_grant', 'redirect_uri differs from the one in the authorization request');
-  }
+  checkRedirectUri(client, code.redirectUri, params.redirectUri);
   // S8: a resource other than the one authorized is invalid_grant, even one we never serve.
   if (params.resource !== undefined && !sameResource(deps, params.resource, code.resource)) {
     throw new OAuthError('invalid_grant', 'resource differs from the authorization request');
@@ -161,6 +159,30 @@ export async function exchangeCode(
   }
   if (outcome === 'revoked') throw new OAuthError('invalid_grant', 'The authorization was revoked');
   return response;
+}
+
+/**
+ * OAuth 2.1 §4.1.3 (RFC 6749 §4.1.3): redirect_uri is REQUIRED when the authorization request
+ * included one, and the two must be identical, character for character (no loopback port leeway
+ * here: the client knows the exact URI it sent). Per RFC 6749 §5.2 a missing parameter is
+ * invalid_request and one that "does not match the redirection URI used in the authorization
+ * request" is invalid_grant (S8). `authorized` is '' when the request had none: the answer went
+ * to the client's only registered URI, so a token request may omit it or name exactly that one.
+ */
+function checkRedirectUri(client: OAuthClient, authorized: string, presented: string | undefined): void {
+  if (authorized !== '') {
+    if (presented === undefined) {
+      throw new OAuthError(
+        'invalid_request',
+        'redirect_uri is required: the authorization request carried one (OAuth 2.1 section 4.1.3)',
+      );
+    }
+    if (presented !== authorized) {
+      throw new OAuthError('invalid_grant', 'redirect_uri differs from the one in the authorization request');
+    }
+  } else if (presented !== undefined && !client.redirectUris.includes(presented)) {
+    throw new OAuthError('invalid_grant', 'redirect_uri differs from the one the code was sent to');
+  }
 }
 
 function sameResource(deps: Deps, requested: string | string[], authorized: string): boolean {
