@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Runs the official MCP conformance suite's server scenarios against /mcp: a real `userplane serve`
-# on SQLite in a temporary directory, a real token through the OAuth flow, and a small proxy
-# (scripts/conformance-proxy.ts) that adds it, since the suite itself speaks no OAuth.
+# Runs the official MCP conformance suite against a real `userplane serve` on SQLite in a temporary
+# directory:
+#   1. the server scenarios against /mcp, with a real token through the OAuth flow and a small proxy
+#      (scripts/conformance-proxy.ts) that adds it, since the suite itself speaks no OAuth;
+#   2. the authorization-server scenarios (metadata, authorization code + PKCE + resource) against
+#      our issuer, with scripts/conformance-authorization.ts completing the sign-in and consent
+#      forms the suite would have a person complete in a browser.
 #
 # Scenarios listed in conformance/expected-failures.txt (one per line, each with a `# reason`) may
 # fail; any other failure fails this script, and so does a listed scenario that passes (the list
@@ -10,7 +14,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUITE=(npx -y -p node@22 -p @modelcontextprotocol/conformance@0.1.16 conformance)
+# The newest published version (`npm view @modelcontextprotocol/conformance versions`); its default
+# server suite is "active": every scenario of the latest dated revision (2025-11-25, the newest
+# the MCP SDK we use speaks), without the 2026-07-28 draft's stateless-wire scenarios and pending ones.
+VERSION="${CONFORMANCE_VERSION:-0.2.0-alpha.12}"
+SUITE=(npx -y -p node@22 -p "@modelcontextprotocol/conformance@$VERSION" conformance)
 EMAIL=conformance@example.com
 PASSWORD='conformance password 0123456789'
 
@@ -81,6 +89,18 @@ status=0
 if [ "$status" -ne 0 ]; then
   echo "conformance FAILED (exit $status): a scenario not in conformance/expected-failures.txt failed," >&2
   echo "or a listed one now passes (remove its line). Server log:" >&2
+  tail -n 50 "$work/server.log" >&2
+  exit "$status"
+fi
+echo "conformance server suite passed"
+
+echo "--- conformance: ${SUITE[*]} authorization --url $base"
+callback_port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+status=0
+node --import tsx scripts/conformance-authorization.ts --target "$base" --email "$EMAIL" --password "$PASSWORD" \
+  --port "$callback_port" --output "$results/authorization" -- "${SUITE[@]}" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "conformance authorization suite FAILED (exit $status). Server log:" >&2
   tail -n 50 "$work/server.log" >&2
   exit "$status"
 fi

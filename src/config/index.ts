@@ -136,7 +136,8 @@ export interface Config {
   trustProxy: string[];
   /**
    * Host names (and `host:port`) requests may name besides PUBLIC_URL's host (and, on a loopback
-   * HOST, the loopback names); lower case. An entry without a port matches any port.
+   * HOST, the loopback names); lower case. An entry without a port matches any port; `addr/bits`
+   * matches IP-literal hosts in that range.
    */
   allowedHosts: string[];
   /** Origins (`scheme://host[:port]`) that may call /mcp besides PUBLIC_URL's own (and loopback ones on a loopback HOST). */
@@ -348,8 +349,18 @@ function parseAllowedHosts(raw: string | undefined): string[] {
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
   return entries.map((entry) => {
+    // An address range, for load balancers that probe by IP from a subnet (IP literals only).
+    const cidr = /^\[?([0-9a-f:.]+?)\]?\/(\d{1,3})$/.exec(entry);
+    if (cidr) {
+      const version = isIP(cidr[1]!);
+      if (version === 0 || Number(cidr[2]) > (version === 4 ? 32 : 128))
+        throw new ConfigError(`ALLOWED_HOSTS entry "${entry}" is not a valid CIDR range`);
+      return `${cidr[1]}/${Number(cidr[2])}`;
+    }
     if (entry.includes('/'))
-      throw new ConfigError(`ALLOWED_HOSTS entry "${entry}" must be a host name or host:port, not a URL`);
+      throw new ConfigError(
+        `ALLOWED_HOSTS entry "${entry}" must be a host name, host:port or a CIDR range, not a URL`,
+      );
     const match = /^(.+?)(?::(\d{1,5}))?$/.exec(entry);
     // A trailing dot (the fully qualified form) names the same host.
     const name = match?.[1]?.replace(/\.$/, '') ?? '';

@@ -17,20 +17,21 @@ import {
 // client would want to see — a refused call (its error code and the ids it named) and a slow one.
 // Never a secret, never customer content: the tool's name, ids, an error code, a duration.
 //
-// What setLevel means on a stateless server (docs/mcp.md, "Logging"): no session exists to hang the
-// level on, and one McpServer serves every user, so the SDK's own handler — which keeps one level
-// per transport session id, here always `undefined` — would let one user's setLevel decide for
-// everyone. Instead:
+// What setLevel means on a stateless server (docs/mcp.md, "Logging"): no session state exists to
+// hang the level on, and one McpServer serves every user, so the SDK's own handler — which keeps one
+// level per transport session id, here always `undefined` — would let one user's setLevel decide
+// for everyone. Instead:
 //   1. a request may carry its own level in `_meta["io.modelcontextprotocol/logLevel"]` (the form
 //      of the stateless 2026-07-28 revision): exact, in any process;
-//   2. otherwise the level the same grant (one client app authorized by one user; it survives token
-//      refresh) last set with `logging/setLevel`, remembered by this process for the most recent
-//      MAX_REMEMBERED_GRANTS grants;
+//   2. otherwise the level this client session last set with `logging/setLevel`: the session is the
+//      grant (one client app authorized by one user; it survives token refresh) plus the
+//      Mcp-Session-Id the client got at initialize (transport.ts; stored nowhere), or the grant alone
+//      for a client that sends none. Remembered by this process for the MAX_REMEMBERED most recent;
 //   3. otherwise nothing is sent (the spec lets a server choose; silence costs nothing).
 // The messages travel in the POST's own answer (an SSE stream, see transport.ts), before the result.
 
-/** Grants whose setLevel this process remembers (the oldest is forgotten first). */
-export const MAX_REMEMBERED_GRANTS = 10_000;
+/** Sessions whose setLevel this process remembers (the oldest is forgotten first). */
+export const MAX_REMEMBERED = 10_000;
 /** A tool call slower than this is reported at `warning`. */
 export const SLOW_TOOL_CALL_MS = 1_000;
 /** The `_meta` key of a per-request level (MCP 2026-07-28). */
@@ -50,9 +51,9 @@ export interface ToolCallLog {
   refused(tool: string, args: unknown, result: CallToolResult, ms: number): void;
 }
 
-/** The levels clients asked for, per grant. */
+/** The levels clients asked for, per session (`sessionKey`). */
 export interface ClientLogLevels {
-  set(grantId: string, level: LoggingLevel): void;
+  set(session: string, level: LoggingLevel): void;
   /** The log of one tool call, or null when nothing would be sent (the cheap common case). */
   forCall(extra: Extra): ToolCallLog | null;
   readonly size: number;
@@ -60,21 +61,32 @@ export interface ClientLogLevels {
 
 const byServer = new WeakMap<McpServer, ClientLogLevels>();
 
-/** The per-grant levels of a server with logging enabled (undefined otherwise: its tools log nothing). */
+/**
+ * Whose level a request names: its grant, and its Mcp-Session-Id when it sends one (the grant
+ * first, so a session id copied from someone else can only ever name the copier's own grant).
+ */
+export function sessionKey(extra: Pick<Extra, 'authInfo' | 'requestInfo'>): string | undefined {
+  const grantId = extra.authInfo?.extra?.grantId;
+  if (typeof grantId !== 'string') return undefined;
+  const session = extra.requestInfo?.headers['mcp-session-id'];
+  return typeof session === 'string' ? `${grantId} ${session}` : grantId;
+}
+
+/** The per-session levels of a server with logging enabled (undefined otherwise: its tools log nothing). */
 export function clientLogLevels(server: McpServer): ClientLogLevels | undefined {
   return byServer.get(server);
 }
 
 /**
- * Replaces the SDK's session-keyed `logging/setLevel` handler with the per-grant one described
- * above. The server must declare the `logging` capability.
+ * Replaces the SDK's `logging/setLevel` handler (keyed by a transport session id, which a
+ * multiplexed server never has) with the one described above. The server must declare `logging`.
  */
-export function enableClientLogging(server: McpServer, max = MAX_REMEMBERED_GRANTS): ClientLogLevels {
+export function enableClientLogging(server: McpServer, max = MAX_REMEMBERED): ClientLogLevels {
   const levels = new Map<string, LoggingLevel>();
   const api: ClientLogLevels = {
-    set(grantId, level) {
-      levels.delete(grantId); // re-inserted last: the most recently set is forgotten last
-      levels.set(grantId, level);
+    set(session, level) {
+      levels.delete(session); // re-inserted last: the most recently set is forgotten last
+      levels.set(session, level);
       if (levels.size > max) levels.delete(levels.keys().next().value!);
     },
     forCall(extra) {
@@ -82,8 +94,8 @@ export function enableClientLogging(server: McpServer, max = MAX_REMEMBERED_GRAN
       let level: LoggingLevel | undefined;
       if (typeof asked === 'string' && SEVERITY.has(asked)) level = asked as LoggingLevel;
       else if (levels.size > 0) {
-        const grantId = extra.authInfo?.extra?.grantId;
-        if (typeof grantId === 'string') level = levels.get(grantId);
+        const session = sessionKey(extra);
+        if (session !== undefined) level = levels.get(session);
       }
       return level === undefined ? null : callLog(SEVERITY.get(level)!, extra);
     },
@@ -101,8 +113,8 @@ export function enableClientLogging(server: McpServer, max = MAX_REMEMBERED_GRAN
         ErrorCode.InvalidParams,
         `level must be one of ${LoggingLevelSchema.options.join(', ')}`,
       );
-    const grantId = extra.authInfo?.extra?.grantId;
-    if (typeof grantId === 'string') api.set(grantId, level.data);
+    const session = sessionKey(extra);
+    if (session !== undefined) api.set(session, level.data);
     return {};
   });
   byServer.set(server, api);

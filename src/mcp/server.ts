@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Deps } from '../services/deps.ts';
 import { MCP_APP_MIME_TYPE } from './apps/recording-viewer.ts';
 import { enableClientLogging } from './logging.ts';
+import { registerPrompts } from './prompts.ts';
 import { registerAccountTools } from './tools/account.ts';
 import { registerLinkTools } from './tools/links.ts';
 import { registerRecordingLogTools } from './tools/recording-logs.ts';
@@ -43,5 +44,6 @@ export function createMcpServer(deps: Deps): McpServer {
   registerRecordingLogTools(server, deps);
   registerShowRecording(server, deps);
   registerLinkTools(server, deps);
+  registerPrompts(server);
   return server;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -31,9 +32,12 @@ import { UNAVAILABLE_META } from './tool-kit.ts';
 // get fresh internal request ids (clients reuse ids — every client starts at 0 or 1 — and the SDK
 // Protocol keys in-flight requests by id), are delivered with `onmessage(message, { authInfo })`,
 // and the server's responses are matched back by internal id, given the client's id again, and
-// returned as one JSON body. Nothing is kept between HTTP requests: no Mcp-Session-Id is issued, any
-// process can answer any request, GET (no SSE stream in stateless mode) and DELETE (no session) are
-// 405.
+// returned as one JSON body. Nothing is kept between HTTP requests. A successful `initialize` gets a
+// random Mcp-Session-Id (MCP 2025-11-25 "Session Management": the server MAY assign one) that no
+// process stores and no request requires — clients send it back, and it tells one client's
+// sessions apart for logging/setLevel (logging.ts); a made-up or stale one is simply carried. Any
+// process can answer any request, GET (no SSE stream in stateless mode) and DELETE (no session
+// state to end; the spec lets a server refuse it) are 405.
 //
 // `initialize` goes to the server like any request. The SDK Server (1.x) answers every initialize
 // (it does not refuse a second one; tested in test/integration/mcp-endpoint.test.ts) with its
@@ -49,6 +53,9 @@ import { UNAVAILABLE_META } from './tool-kit.ts';
 // — which precede the response in an SSE answer to that POST; a client's
 // `notifications/cancelled` names an id from another HTTP request and is dropped (closing the HTTP
 // request cancels instead: its pending requests are cancelled in the server).
+
+/** An Mcp-Session-Id as the spec allows it (visible ASCII); anything else is ignored. */
+const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** The largest request body accepted. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -145,8 +152,14 @@ export class MultiplexingTransport implements Transport {
     messages: ReadonlyArray<{ message: Record<string, unknown>; kind: Kind }>,
     authInfo: AuthInfo,
     signal?: AbortSignal,
-    onNotification?: (notification: JSONRPCMessage) => void,
+    options: {
+      /** Receives the notifications tied to these requests (log messages); none are kept without it. */
+      onNotification?: (notification: JSONRPCMessage) => void;
+      /** The client's Mcp-Session-Id, handed to the server as `requestInfo` (it scopes logging/setLevel). */
+      sessionId?: string;
+    } = {},
   ): Promise<Reply[]> {
+    const { onNotification, sessionId } = options;
     const onmessage = this.onmessage;
     if (!onmessage || this.closed) {
       return Promise.resolve(
@@ -157,7 +170,9 @@ export class MultiplexingTransport implements Transport {
           ),
       );
     }
-    const extra: MessageExtraInfo = { authInfo };
+    const extra: MessageExtraInfo = sessionId
+      ? { authInfo, requestInfo: { headers: { 'mcp-session-id': sessionId } } }
+      : { authInfo };
     const internalIds: number[] = [];
     const replies: Array<Promise<Reply>> = [];
     for (const { message, kind } of messages) {
@@ -389,18 +404,29 @@ export function createMcpHttpHandler(server: McpServer, log: Logger): McpHttpHan
             else notes = [note];
           }
         : undefined;
-      const replies = await transport.exchange(messages, authInfo, request.signal, collect);
+      const sessionHeader = request.headers.get('mcp-session-id');
+      const sessionId = sessionHeader !== null && SESSION_ID.test(sessionHeader) ? sessionHeader : undefined;
+      const replies = await transport.exchange(messages, authInfo, request.signal, {
+        ...(collect ? { onNotification: collect } : {}),
+        ...(sessionId ? { sessionId } : {}),
+      });
       // Only notifications or responses: accepted, nothing to say (Streamable HTTP §2.1).
       if (!replies.length) return new Response(null, { status: 202 });
       const answers = replies.map(unavailableAsError);
       // One message that failed for want of the database: 503 tells clients and proxies to retry.
       const unavailable = !batch && answers[0] !== replies[0];
       if (notes && !unavailable) return eventStream([...notes, ...answers]);
+      // A successful initialize hands out a session id (see the top of this file): nothing is kept
+      // for it and no request needs it; it only tells one client's sessions apart.
+      const initialized =
+        !batch && messages[0]!.message.method === 'initialize' && 'result' in (answers[0] as object);
       return new Response(JSON.stringify(batch ? answers : answers[0]), {
         status: unavailable ? 503 : 200,
         headers: unavailable
           ? { ...jsonHeaders, 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) }
-          : jsonHeaders,
+          : initialized
+            ? { ...jsonHeaders, 'mcp-session-id': randomBytes(18).toString('base64url') }
+            : jsonHeaders,
       });
     },
   };

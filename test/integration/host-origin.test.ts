@@ -190,7 +190,7 @@ describe('ALLOWED_HOSTS and ALLOWED_ORIGINS', () => {
   beforeAll(async () => {
     t = await createTestApp({
       env: {
-        ALLOWED_HOSTS: '10.0.0.5, internal.example:8080, [fd00::1]',
+        ALLOWED_HOSTS: '10.0.0.5, internal.example:8080, [fd00::1], 10.1.0.0/16, fd10::/64',
         ALLOWED_ORIGINS: 'https://agent.example.com',
       },
     });
@@ -208,6 +208,10 @@ describe('ALLOWED_HOSTS and ALLOWED_ORIGINS', () => {
       ['internal.example', 403],
       ['[fd00::1]:3000', 200],
       ['10.0.0.6', 403],
+      ['10.1.200.7:3000', 200], // a load balancer's subnet
+      ['10.2.0.1', 403],
+      ['[fd10::7]:3000', 200],
+      ['[fd11::7]', 403],
     ] as const) {
       const res = await t.request('/healthz', { headers: { host } });
       expect(res.status, host).toBe(status);
@@ -281,10 +285,16 @@ describe('ALLOWED_HOSTS and ALLOWED_ORIGINS are validated at start, naming the s
   it('normalizes good entries', () => {
     const config = loadConfig({
       ...base(),
-      ALLOWED_HOSTS: ' LB.Example.com. , 10.0.0.5:3000,[::1]:8080 ,',
+      ALLOWED_HOSTS: ' LB.Example.com. , 10.0.0.5:3000,[::1]:8080 ,10.0.0.0/08,[FD00::]/64',
       ALLOWED_ORIGINS: 'https://Agent.Example.com:443, http://localhost:6274/',
     });
-    expect(config.allowedHosts).toEqual(['lb.example.com', '10.0.0.5:3000', '[::1]:8080']);
+    expect(config.allowedHosts).toEqual([
+      'lb.example.com',
+      '10.0.0.5:3000',
+      '[::1]:8080',
+      '10.0.0.0/8',
+      'fd00::/64',
+    ]);
     expect(config.allowedOrigins).toEqual(['https://agent.example.com', 'http://localhost:6274']);
     expect(loadConfig(base()).allowedHosts).toEqual([]);
   });
@@ -292,6 +302,8 @@ describe('ALLOWED_HOSTS and ALLOWED_ORIGINS are validated at start, naming the s
   it.each([
     ['ALLOWED_HOSTS', 'https://lb.example.com'],
     ['ALLOWED_HOSTS', 'lb.example.com/health'],
+    ['ALLOWED_HOSTS', '10.0.0.0/33'],
+    ['ALLOWED_HOSTS', 'lb.example.com/16'],
     ['ALLOWED_HOSTS', '*'],
     ['ALLOWED_HOSTS', '::1'],
     ['ALLOWED_HOSTS', 'lb.example.com:0'],

@@ -84,11 +84,14 @@ afterAll(async () => {
 });
 
 describe('/mcp: MCP over stateless Streamable HTTP', () => {
-  it('answers initialize with JSON and issues no session', async () => {
+  it('answers initialize with JSON and a session id that nothing is kept for', async () => {
     const res = await post(initialize(1));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(res.headers.get('mcp-session-id')).toBeNull();
+    // Random, visible ASCII (MCP "Session Management"); it only scopes logging/setLevel.
+    const sessionId = res.headers.get('mcp-session-id');
+    expect(sessionId).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect((await post(initialize(2))).headers.get('mcp-session-id')).not.toBe(sessionId);
     const body = await res.json();
     expect(body.id).toBe(1);
     expect(body.result.protocolVersion).toBe(LATEST_PROTOCOL_VERSION);
@@ -443,7 +446,8 @@ describe('the MCP SDK client against a listening server', () => {
     await client.connect(transport);
     try {
       expect(client.getServerVersion()?.name).toBe('userplane');
-      expect(transport.sessionId).toBeUndefined();
+      // The session id from initialize is sent back on every request; no request needs it.
+      expect(transport.sessionId).toMatch(/^[A-Za-z0-9_-]{24}$/);
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name)).toContain('userplane_get_profile');
       const result = await client.callTool({ name: 'userplane_get_profile', arguments: {} });

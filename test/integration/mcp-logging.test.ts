@@ -196,6 +196,24 @@ describe('logging over /mcp with the MCP SDK client', () => {
   });
 });
 
+describe('logging per session of one grant', () => {
+  it('two clients on one token (two windows of one app) keep their own levels, by their Mcp-Session-Id', async () => {
+    const { tokens } = await connectedClient(server.t);
+    const first = await clientWith(tokens.access_token);
+    const second = await clientWith(tokens.access_token);
+    try {
+      await first.client.setLoggingLevel('debug');
+      await second.client.callTool({ name: 'userplane_get_profile', arguments: {} });
+      expect(second.messages).toEqual([]);
+      await first.client.callTool({ name: 'userplane_get_profile', arguments: {} });
+      expect(first.messages).toHaveLength(1);
+    } finally {
+      await first.client.close();
+      await second.client.close();
+    }
+  });
+});
+
 describe('logging over raw HTTP', () => {
   let token: string;
   beforeAll(async () => {

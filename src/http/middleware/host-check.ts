@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { BlockList, isIP } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import type { Config } from '../../config/index.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -12,8 +13,9 @@ import type { Logger } from '../../lib/logger.ts';
 // health checks included. The names this server answers to:
 //
 // - the host of PUBLIC_URL (with its port, or on the scheme's default port when it names none);
-// - ALLOWED_HOSTS (`name` matches any port, `name:port` that port only) — e.g. the address a load
-//   balancer probes by, or the internal name a proxy forwards with;
+// - ALLOWED_HOSTS (`name` matches any port, `name:port` that port only, `10.0.0.0/16` IP-literal
+//   hosts in that range) — e.g. the addresses a load balancer probes by, or the internal name a
+//   proxy forwards with;
 // - when the server binds a loopback HOST, `localhost`, `127.0.0.1` and `[::1]` on any port: only
 //   this machine can reach such a socket, and a rebinding page cannot send those names (the
 //   browser puts the attacker's name in Host), so they are safe. That is what keeps a laptop
@@ -103,8 +105,15 @@ export function hostPolicy(
     exact.add(publicName);
     exact.add(`${publicName}:${publicUrl.protocol === 'https:' ? 443 : 80}`);
   }
+  const ranges = new BlockList();
+  let hasRanges = false;
   for (const entry of config.allowedHosts) {
-    if (entry.startsWith('[') ? entry.endsWith(']') : !entry.includes(':')) anyPort.add(entry);
+    const slash = entry.indexOf('/');
+    if (slash !== -1) {
+      const address = entry.slice(0, slash);
+      ranges.addSubnet(address, Number(entry.slice(slash + 1)), isIP(address) === 6 ? 'ipv6' : 'ipv4');
+      hasRanges = true;
+    } else if (entry.startsWith('[') ? entry.endsWith(']') : !entry.includes(':')) anyPort.add(entry);
     else exact.add(entry);
   }
   if (loopback) for (const name of LOOPBACK_NAMES) anyPort.add(name);
@@ -122,7 +131,11 @@ export function hostPolicy(
       const value = host.toLowerCase();
       if (exact.has(value) || anyPort.has(value)) return true;
       const { name, port } = splitHost(value);
-      return anyPort.has(name) || exact.has(port ? `${name}:${port}` : name);
+      if (anyPort.has(name) || exact.has(port ? `${name}:${port}` : name)) return true;
+      if (!hasRanges) return false;
+      const address = name.startsWith('[') ? name.slice(1, -1) : name;
+      const version = isIP(address);
+      return version !== 0 && ranges.check(address, version === 6 ? 'ipv6' : 'ipv4');
     },
     originAllowed(origin) {
       if (origins.has(origin)) return true;
