@@ -119,6 +119,24 @@ function moduleUrlPlugin(esbuild, outDir, tsconfigRaw) {
   };
 }
 
+/**
+ * V8 keeps a module's source text for its whole life (functions compile lazily from it), and one
+ * character beyond ASCII makes the whole text two bytes per character: ~1 MB more for the bundle.
+ * esbuild escapes such characters in strings but keeps them in comments and template literals, so
+ * the rest are escaped here: `\uXXXX` means the same in strings, templates, regular expressions and
+ * identifiers (only a tagged template's raw text would differ, and src/ has none that is non-ASCII).
+ */
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8');
+  // An odd run of backslashes before the character escapes it (`\…` is `…`): the last one goes, so
+  // it does not escape the new escape's own backslash.
+  const escaped = text.replace(/(\\*)([\u0080-\uffff])/g, (_, slashes, c) => {
+    const kept = slashes.length % 2 === 1 ? slashes.slice(1) : slashes;
+    return `${kept}\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+  if (escaped !== text) writeFileSync(file, escaped);
+}
+
 /** Builds src/ into dist/<fingerprint>/ (through a temporary folder renamed into place). */
 export async function build(fingerprint = sourceFingerprint()) {
   const esbuild = await import('esbuild');
@@ -147,6 +165,7 @@ export async function build(fingerprint = sourceFingerprint()) {
       logLevel: 'silent',
       plugins: [moduleUrlPlugin(esbuild, finalDir, tsconfigRaw)],
     });
+    asciiOnly(join(tmpDir, ENTRY_NAME));
     writeFileSync(
       join(tmpDir, 'build.json'),
       `${JSON.stringify({ fingerprint, builtAt: new Date().toISOString(), esbuild: esbuildVersion() })}\n`,
