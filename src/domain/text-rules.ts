@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { validationError } from './errors.ts';
 
 // The one rule for text that crosses a boundary (SECURITY.md S38), used by every surface: the REST
 // and recorder schemas, the MCP tool arguments, the OAuth endpoints and the dashboard forms.
@@ -62,50 +61,45 @@ export interface TextIssue {
 }
 
 /**
- * The first text problem anywhere in a JSON value (meta objects, registration documents): object
- * keys are single-line, string values `valueKind`. Walked with a stack, so a deeply nested body
- * cannot overflow ours.
+ * The first text problem anywhere in a JSON value (link meta, captured metadata): object keys are
+ * single-line, string values `valueKind`. Walked with a stack of parent links (the path is only
+ * spelled out for the problem found), so even a body nested 30,000 levels deep costs linear time
+ * and cannot overflow our call stack.
  */
 export function jsonTextIssue(value: unknown, valueKind: TextKind = 'multi-line'): TextIssue | undefined {
-  const stack: Array<{ value: unknown; path: Array<string | number> }> = [{ value, path: [] }];
+  interface Step {
+    value: unknown;
+    key: string | number | undefined;
+    parent: Step | undefined;
+  }
+  const pathOf = (step: Step | undefined): Array<string | number> => {
+    const path: Array<string | number> = [];
+    for (let at = step; at && at.key !== undefined; at = at.parent) path.push(at.key);
+    return path.reverse();
+  };
+  const stack: Step[] = [{ value, key: undefined, parent: undefined }];
   while (stack.length > 0) {
-    const { value: current, path } = stack.pop()!;
+    const step = stack.pop()!;
+    const current = step.value;
     if (typeof current === 'string') {
       const problem = textProblem(current, valueKind);
-      if (problem) return { path, message: problem };
+      if (problem) return { path: pathOf(step), message: problem };
     } else if (Array.isArray(current)) {
-      for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i], path: [...path, i] });
+      for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i], key: i, parent: step });
     } else if (current !== null && typeof current === 'object') {
       const entries = Object.entries(current);
       for (const [key] of entries) {
         const noun = offence(key, 'single-line');
         // The key itself is not echoed: it is the thing that cannot be shown.
-        if (noun) return { path, message: `keys must not contain ${noun}` };
+        if (noun) return { path: pathOf(step), message: `keys must not contain ${noun}` };
       }
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, child] = entries[i]!;
-        stack.push({ value: child, path: [...path, key] });
+        stack.push({ value: child, key, parent: step });
       }
     }
   }
   return undefined;
-}
-
-/** `field.a.0`: a TextIssue's place under `field`, spelled the way zod paths are. */
-export function issueField(field: string, issue: TextIssue): string {
-  return [field, ...issue.path].join('.');
-}
-
-/** Throws 400 VALIDATION_FAILED naming `field` when `value` breaks the text rule. */
-export function assertText(field: string, value: string, kind: TextKind = 'single-line'): void {
-  const problem = textProblem(value, kind);
-  if (problem) throw validationError(field, problem);
-}
-
-/** Throws 400 VALIDATION_FAILED naming the place inside `field` where a JSON value breaks the rule. */
-export function assertJsonText(field: string, value: unknown): void {
-  const issue = jsonTextIssue(value);
-  if (issue) throw validationError(issueField(field, issue), issue.message);
 }
 
 // ---- zod ----------------------------------------------------------------------------------------

@@ -853,6 +853,20 @@ describe(`S38: bad input is refused with a 4xx naming the field, changing nothin
         });
       }
     }
+    // The metadata textarea holds JSON, whose escapes can spell what the form rule refuses.
+    for (const [path, extra] of [
+      [`${w}/links`, { domain: ids.domainId! }],
+      [`${w}/links/${ids.linkId}`, {}],
+    ] as const) {
+      for (const meta of ['{"k":"a\\u0000b"}', '{"k":"a\\ud800b"}', '{"a\\u0007":1}']) {
+        probes.push({
+          name: `POST ${path} meta=${meta}`,
+          send: () => owner.post(path, { ...extra, csrf: csrf.owner, meta }),
+          // The form again, the error beside the metadata field.
+          check: pageRefusal('Metadata '),
+        });
+      }
+    }
     // Over-long text in the forms that store it: a 4xx (the form again, with its error), nothing saved.
     for (const [path, field, extra] of [
       ['/w', 'name', {}],

@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { ApiError } from '../../domain/errors.ts';
 import { canDelete } from '../../domain/permissions.ts';
+import { jsonTextIssue } from '../../domain/text-rules.ts';
 import type { Domain, Link, Page, Project, Recording } from '../../domain/types.ts';
 import type { Deps } from '../../services/deps.ts';
 import { listDomains } from '../../services/domains.ts';
@@ -110,6 +111,13 @@ function parseMeta(value: string): Record<string, unknown> | FormError {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return { field: 'meta', message: 'Metadata must be a JSON object, for example {"ticket": "4711"}.' };
+  }
+  // The textarea itself passed the form's text rule, but JSON escapes ("\u0000") can still spell
+  // what the rule refuses: the parsed values go through it too (domain/text-rules.ts, S38).
+  const issue = jsonTextIssue(parsed);
+  if (issue) {
+    const where = issue.path.length > 0 ? `at ${issue.path.join('.')} ` : '';
+    return { field: 'meta', message: `Metadata ${where}${issue.message}.` };
   }
   if (Buffer.byteLength(JSON.stringify(parsed), 'utf8') > MAX_LINK_META_BYTES) {
     return { field: 'meta', message: `Metadata must be at most ${MAX_LINK_META_BYTES / 1024} KB as JSON.` };
