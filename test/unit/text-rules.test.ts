@@ -10,7 +10,7 @@ import {
 // The one text rule of every boundary (S38): what it refuses, what it keeps, and that its messages
 // fit an OAuth error_description (RFC 6749 §5.2).
 
-describe('text rules', () => {
+describe('S38: the text rule', () => {
   it('single-line text refuses NUL, every C0 control and DEL, and unpaired surrogates', () => {
     for (let code = 0; code < 0x20; code++) {
       expect(textProblem(`a${String.fromCharCode(code)}b`, 'single-line'), `U+${code}`).toBeDefined();
