@@ -83,14 +83,21 @@ async function startChild(
   return { url, pid: child.pid!, process: child, output: () => output, stop };
 }
 
-/** `node bin/userplane.js serve` on a free loopback port; ready once /readyz answers 200. */
+/**
+ * Node's flags of `npm start` (package.json): a young generation of at most 8 MiB per semi-space
+ * instead of 16 keeps the peak RSS under load ~35 MiB lower at no measurable CPU cost
+ * (docs/operations.md, "Memory").
+ */
+export const SERVE_NODE_ARGS = ['--max-semi-space-size=8'];
+
+/** `node bin/userplane.js serve` as `npm start` runs it, on a free loopback port; ready once /readyz answers 200. */
 export async function startUserplane(
   env: Record<string, string>,
   extraNodeArgs: string[] = [],
 ): Promise<Child> {
   const port = Number(env.PORT);
   const url = `http://127.0.0.1:${port}`;
-  return await startChild([...extraNodeArgs, BIN, 'serve'], env, url, async () => {
+  return await startChild([...SERVE_NODE_ARGS, ...extraNodeArgs, BIN, 'serve'], env, url, async () => {
     try {
       const res = await fetch(`${url}/readyz`);
       await res.body?.cancel();
