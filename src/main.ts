@@ -1,8 +1,12 @@
-import { serve as serveHttp } from '@hono/node-server';
-import { buildApp, requireMcpOnlySettings } from './app.ts';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { type BuiltApp, buildApp, requireMcpOnlySettings } from './app.ts';
 import { type Config, ConfigError } from './config/index.ts';
 import { DatabaseUnavailableError } from './domain/errors.ts';
+import { type HostPolicy, hostPolicy } from './http/middleware/host-check.ts';
 import type { Logger } from './lib/logger.ts';
+import type { McpRoutes } from './mcp/route.ts';
+import { MAX_BODY_BYTES } from './mcp/transport.ts';
 import { startDeliveryWorker } from './services/delivery/outbox.ts';
 import { runOAuthMaintenance } from './services/oauth/maintenance.ts';
 import { failAbandonedUploads } from './services/recorder.ts';
@@ -20,6 +24,71 @@ export interface RunningServer {
   /** The one-time first-run link when the database has no users yet (it expires in a day). */
   setupUrl: string | null;
   stop(): Promise<void>;
+}
+
+/**
+ * The request listener: POST /mcp served straight off node:http by the MCP route (mcp/route.ts
+ * NODE_PATH says why and what it answers), every other request — and any /mcp request out of the
+ * ordinary (a preflight, another method, a body declared over the limit, an absolute-form target, a
+ * Host or Origin the host check refuses) — handed to the app, whose middleware answers it as always.
+ */
+function mcpFastPath(
+  mcp: McpRoutes,
+  hosts: HostPolicy,
+  log: Logger,
+  appListener: (req: IncomingMessage, res: ServerResponse) => unknown,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const url = req.url ?? '';
+    const path = url.indexOf('?') === -1 ? url : url.slice(0, url.indexOf('?'));
+    const declared = req.headers['content-length'];
+    if (
+      req.method !== 'POST' ||
+      (path !== '/mcp' && path !== '/mcp/') ||
+      req.headers.host === undefined ||
+      !hosts.hostAllowed(req.headers.host) ||
+      (req.headers.origin !== undefined && !hosts.originAllowed(req.headers.origin)) ||
+      (declared !== undefined && !(Number(declared) <= MAX_BODY_BYTES))
+    ) {
+      appListener(req, res);
+      return;
+    }
+    const started = performance.now();
+    mcp.serveNode(req, res).then(
+      (status) => {
+        // The access log's line (http/middleware/access-log.ts), for the requests the app never sees.
+        if (log.isLevelEnabled('info'))
+          log.info(
+            { method: 'POST', path, status, ms: Math.round((performance.now() - started) * 10) / 10 },
+            'request',
+          );
+      },
+      (error: unknown) => {
+        // A client that left mid-body needs no answer; anything else is the app's generic 500.
+        if (!req.readableAborted) log.error({ err: error, path, method: 'POST' }, 'unhandled error');
+        if (res.headersSent || res.destroyed) {
+          res.destroy();
+          return;
+        }
+        const body = JSON.stringify({ error: 'INTERNAL_ERROR', message: 'Something went wrong on our side' });
+        res.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      },
+    );
+  };
+}
+
+/**
+ * The node:http server for a built app (not yet listening): POST /mcp goes straight to the MCP
+ * route, everything else to the app through @hono/node-server, as its `serve()` would set it up.
+ */
+export function createHttpServer(
+  built: Pick<BuiltApp, 'app' | 'mcp'>,
+  config: Readonly<Config>,
+  log: Logger,
+): Server {
+  const appListener = getRequestListener(built.app.fetch, { hostname: config.host });
+  return createServer(mcpFastPath(built.mcp, hostPolicy(config), log, appListener));
 }
 
 /**
@@ -48,7 +117,7 @@ export async function startServer(
     await store.close();
     throw error;
   }
-  const { app, deps } = built;
+  const { app, deps, mcp } = built;
   // A missing bucket, wrong credentials or an unreachable endpoint stop the start, naming the setting
   // (S3_BUCKET, S3_ENDPOINT, S3_ACCESS_KEY_ID …), rather than failing the first upload.
   try {
@@ -100,9 +169,10 @@ export async function startServer(
   }
   // First run: with no users, print a one-time link where the first person creates their account.
   const setupUrl = options.only ? null : await ensureSetupLink(deps);
-  const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
-    const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = createHttpServer({ app, mcp }, config, log);
     s.once('error', reject);
+    s.listen(config.port, config.host, () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { Hono } from 'hono';
@@ -8,6 +9,7 @@ import { listRecentlyRevokedGrants, onGrantRevoked, recordGrantUse } from '../se
 import { mcpResourceUrl } from '../services/oauth/tokens.ts';
 import { EXPIRY_LEEWAY_MS } from '../services/signing-keys.ts';
 import {
+  type AuthOutcome,
   createMcpAuthenticator,
   createTokenVerifier,
   type KeySource,
@@ -17,7 +19,13 @@ import {
 } from './auth.ts';
 import { createRevocationView, type RevocationSource, type RevocationView } from './revocation-view.ts';
 import { createMcpServer } from './server.ts';
-import { createMcpHttpHandler, type McpHttpHandler } from './transport.ts';
+import {
+  createMcpHttpHandler,
+  MAX_BODY_BYTES,
+  type McpHttpAnswer,
+  type McpHttpHandler,
+  type McpHttpRequest,
+} from './transport.ts';
 
 // POST /mcp: the MCP resource server (Streamable HTTP, stateless; see transport.ts).
 
@@ -48,6 +56,12 @@ export interface McpRoutes {
   revocations: RevocationView;
   authenticator: McpAuthenticator;
   handler: McpHttpHandler;
+  /**
+   * Answers an authenticated-or-not POST to /mcp read straight off node:http, as `app` would answer
+   * it (see NODE_PATH below); main.ts sends only requests whose Host and Origin passed the host
+   * check. Resolves to the status sent.
+   */
+  serveNode(req: IncomingMessage, res: ServerResponse): Promise<number>;
   /** Stops the revocation view and disconnects the MCP server. */
   stop(): Promise<void>;
 }
@@ -55,6 +69,86 @@ export interface McpRoutes {
 /** The issuer tokens for this resource come from: AUTH_ISSUER when /mcp runs apart, else PUBLIC_URL. */
 export function mcpIssuer(deps: Pick<Deps, 'config'>, options: Pick<McpRouteOptions, 'issuer'> = {}): string {
   return options.issuer ?? deps.config.publicUrl;
+}
+
+/** The answer to a request whose token was refused (S18 challenges; 503 as a JSON-RPC error). */
+function refusal(outcome: Extract<AuthOutcome, { ok: false }>): McpHttpAnswer & { body: string } {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  if (outcome.challenge) headers['www-authenticate'] = outcome.challenge;
+  if (outcome.status === 503) {
+    // Not the client's fault: a JSON-RPC error it can show, and a hint to retry.
+    headers['retry-after'] = String(DATABASE_RETRY_AFTER_SECONDS);
+    return {
+      status: 503,
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: ErrorCode.InternalError,
+          message: `Service temporarily unavailable: ${outcome.description}`,
+        },
+      }),
+    };
+  }
+  return {
+    status: outcome.status,
+    headers,
+    body: JSON.stringify({ error: outcome.error, error_description: outcome.description }),
+  };
+}
+
+// NODE_PATH: POST /mcp is served straight off node:http (main.ts), not through @hono/node-server and
+// the hono app: building a web Request (headers, a ReadableStream body, an AbortSignal) and turning
+// the web Response back into node's was most of the cost of a tool call (docs/performance.md). The
+// answers are the same as the app's, byte for byte apart from the Date (test/integration/
+// mcp-node-path.test.ts): the CORS headers of mcpCors for a non-preflight request, the same refusals
+// (refusal()) and the same handler (transport.ts `answer`). Everything else — preflights, GET and
+// DELETE, odd requests — goes to the app.
+const EXPOSE_HEADERS = ['WWW-Authenticate', 'Mcp-Session-Id', 'MCP-Protocol-Version'];
+const NODE_CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': EXPOSE_HEADERS.join(','),
+} as const;
+
+function nodeHeader(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name];
+  return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * The body as text within MAX_BODY_BYTES, or undefined when it is larger (reading stops there; the
+ * connection is closed after the answer, as the app's connection-close middleware does).
+ */
+function readNodeBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+    );
+    req.once('error', reject);
+  });
+}
+
+function writeNode(res: ServerResponse, out: McpHttpAnswer, close: boolean): number {
+  const headers: Record<string, string> = { ...NODE_CORS_HEADERS, ...out.headers };
+  headers['content-length'] = out.body === null ? '0' : String(Buffer.byteLength(out.body));
+  if (close) headers.connection = 'close';
+  res.writeHead(out.status, headers);
+  res.end(out.body ?? undefined);
+  return out.status;
 }
 
 /** Builds /mcp: CORS, token checks, the revocation view and the long-lived MCP server. */
@@ -105,7 +199,7 @@ export function createMcpRoutes(deps: Deps, options: McpRouteOptions = {}): McpR
       'Mcp-Session-Id',
       'Last-Event-ID',
     ],
-    exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id', 'MCP-Protocol-Version'],
+    exposeHeaders: EXPOSE_HEADERS,
     maxAge: 600,
   });
   for (const path of ['/mcp', '/mcp/']) {
@@ -114,28 +208,41 @@ export function createMcpRoutes(deps: Deps, options: McpRouteOptions = {}): McpR
       // S19: only the Authorization header is read; `?access_token=` is never looked at.
       const outcome = await authenticator.authenticate(c.req.header('authorization'));
       if (!outcome.ok) {
-        if (outcome.challenge) c.header('WWW-Authenticate', outcome.challenge);
-        c.header('Cache-Control', 'no-store');
-        if (outcome.status === 503) {
-          // Not the client's fault: a JSON-RPC error it can show, and a hint to retry.
-          c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-          return c.json(
-            {
-              jsonrpc: '2.0',
-              id: null,
-              error: {
-                code: ErrorCode.InternalError,
-                message: `Service temporarily unavailable: ${outcome.description}`,
-              },
-            },
-            503,
-          );
-        }
-        return c.json({ error: outcome.error, error_description: outcome.description }, outcome.status);
+        const out = refusal(outcome);
+        return c.body(out.body, out.status as 401, out.headers);
       }
       return await handler.handle(c.req.raw, outcome.authInfo);
     });
   }
+
+  const serveNode = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
+    // Read while the token is checked; a refusal waits for it too, so the connection stays usable.
+    const body = readNodeBody(req);
+    let overflow = false;
+    const request: McpHttpRequest = {
+      method: 'POST',
+      header: (name) => nodeHeader(req, name),
+      body: async () => {
+        const text = await body;
+        overflow = text === undefined;
+        return text;
+      },
+      watchAbort: (listener) => {
+        const onClose = () => {
+          if (!res.writableEnded) listener();
+        };
+        res.once('close', onClose);
+        return () => res.off('close', onClose);
+      },
+    };
+    const outcome = await authenticator.authenticate(req.headers.authorization);
+    if (!outcome.ok) {
+      overflow = (await body) === undefined;
+      return writeNode(res, refusal(outcome), overflow);
+    }
+    const out = await handler.answer(request, outcome.authInfo);
+    return writeNode(res, out, overflow);
+  };
 
   return {
     app,
@@ -143,6 +250,7 @@ export function createMcpRoutes(deps: Deps, options: McpRouteOptions = {}): McpR
     revocations,
     authenticator,
     handler,
+    serveNode,
     stop: async () => {
       await revocations.stop();
       await handler.close();

@@ -151,7 +151,8 @@ export class MultiplexingTransport implements Transport {
   exchange(
     messages: ReadonlyArray<{ message: Record<string, unknown>; kind: Kind }>,
     authInfo: AuthInfo,
-    signal?: AbortSignal,
+    /** Calls its listener when the client goes away before the answer; returns the unsubscribe. */
+    watchAbort?: AbortWatch,
     options: {
       /** Receives the notifications tied to these requests (log messages); none are kept without it. */
       onNotification?: (notification: JSONRPCMessage) => void;
@@ -212,13 +213,11 @@ export class MultiplexingTransport implements Transport {
       () => abandon(ErrorCode.RequestTimeout, 'The request timed out'),
       RESPONSE_TIMEOUT_MS,
     );
-    const onAbort = () => abandon(ErrorCode.ConnectionClosed, 'The client closed the request');
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
+    const unwatch = watchAbort?.(() => abandon(ErrorCode.ConnectionClosed, 'The client closed the request'));
     return Promise.all(replies).finally(() => {
       if (onNotification) for (const id of internalIds) this.listeners.delete(id);
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      unwatch?.();
     });
   }
 }
@@ -238,8 +237,8 @@ function unavailableAsError(reply: Reply): Reply {
 
 const jsonHeaders = { 'content-type': 'application/json' } as const;
 
-function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...jsonHeaders, ...headers } });
+function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): McpHttpAnswer {
+  return { status, headers: { ...jsonHeaders, ...headers }, body: JSON.stringify(body) };
 }
 
 /** The media type of a Content-Type header, lower-cased, without parameters. */
@@ -277,13 +276,10 @@ function acceptsEventStream(header: string | null): boolean {
  * HTTP §2.1.5: "the server MAY send JSON-RPC requests and notifications before sending the JSON-RPC
  * response"). Written once the request is done, so it costs nothing while it runs.
  */
-function eventStream(messages: readonly unknown[]): Response {
+function eventStream(messages: readonly unknown[]): McpHttpAnswer {
   let body = '';
   for (const message of messages) body += `event: message\ndata: ${JSON.stringify(message)}\n\n`;
-  return new Response(body, {
-    status: 200,
-    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
-  });
+  return { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, body };
 }
 
 /** The body as text within MAX_BODY_BYTES, or undefined when it is larger. */
@@ -312,9 +308,50 @@ async function readBody(request: Request): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Calls `listener` when the client goes away before its answer; returns the unsubscribe. */
+export type AbortWatch = (listener: () => void) => () => void;
+
+/**
+ * One HTTP request to /mcp as the handler reads it, whichever server received it: the hono app
+ * (a web Request, `handle`) or node:http directly (route.ts's fast path, `answer`).
+ */
+export interface McpHttpRequest {
+  readonly method: string;
+  /** A header's value by its lower-case name; null when absent. */
+  header(name: string): string | null;
+  /** The body as text within MAX_BODY_BYTES, or undefined when it is larger. */
+  body(): Promise<string | undefined>;
+  watchAbort?: AbortWatch;
+}
+
+/** The handler's answer, written as a web Response (`handle`) or straight to node:http. */
+export interface McpHttpAnswer {
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+/** A web Request as the handler reads it. */
+function webRequest(request: Request): McpHttpRequest {
+  return {
+    method: request.method,
+    header: (name) => request.headers.get(name),
+    body: () => readBody(request),
+    watchAbort: (listener) => {
+      const signal = request.signal;
+      if (signal.aborted) listener();
+      else signal.addEventListener('abort', listener, { once: true });
+      return () => signal.removeEventListener('abort', listener);
+    },
+  };
+}
+
 export interface McpHttpHandler {
   /** Answers one authenticated HTTP request to /mcp. */
   handle(request: Request, authInfo: AuthInfo): Promise<Response>;
+  /** The same, for a request read off node:http (route.ts): no web Request or Response is built. */
+  answer(request: McpHttpRequest, authInfo: AuthInfo): Promise<McpHttpAnswer>;
   /** Disconnects the server; in-flight requests get an error. */
   close(): Promise<void>;
   readonly transport: MultiplexingTransport;
@@ -329,105 +366,106 @@ export function createMcpHttpHandler(server: McpServer, log: Logger): McpHttpHan
   });
   server.server.onerror = (error) => log.warn({ err: error }, 'mcp: protocol error');
 
+  const answer: McpHttpHandler['answer'] = async (request, authInfo) => {
+    if (request.method !== 'POST') {
+      // Stateless: no standalone SSE stream to GET, no session to DELETE (Streamable HTTP §2.2–2.5).
+      return jsonResponse(
+        405,
+        rpcError(ErrorCode.ConnectionClosed, 'Method not allowed: POST JSON-RPC messages'),
+        {
+          allow: 'POST, OPTIONS',
+        },
+      );
+    }
+    const version = request.header('mcp-protocol-version');
+    if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      return jsonResponse(
+        400,
+        rpcError(
+          ErrorCode.InvalidRequest,
+          `Unsupported MCP-Protocol-Version; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
+        ),
+      );
+    }
+    if (!acceptsJson(request.header('accept'))) {
+      return jsonResponse(406, rpcError(ErrorCode.ConnectionClosed, 'Accept must include application/json'));
+    }
+    if (mediaType(request.header('content-type')) !== 'application/json') {
+      return jsonResponse(415, rpcError(ErrorCode.ConnectionClosed, 'Content-Type must be application/json'));
+    }
+    const text = await request.body();
+    if (text === undefined) {
+      return jsonResponse(413, rpcError(ErrorCode.InvalidRequest, 'The request body exceeds 1 MiB'));
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return jsonResponse(400, rpcError(ErrorCode.ParseError, 'Parse error: the body is not JSON'));
+    }
+    const batch = Array.isArray(parsed);
+    const list: unknown[] = batch ? (parsed as unknown[]) : [parsed];
+    const messages: Array<{ message: Record<string, unknown>; kind: Kind }> = [];
+    for (const message of list) {
+      const kind = kindOf(message);
+      if (!kind) {
+        return jsonResponse(
+          400,
+          rpcError(ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 message'),
+        );
+      }
+      messages.push({ message: message as Record<string, unknown>, kind });
+    }
+    if (!messages.length) {
+      return jsonResponse(400, rpcError(ErrorCode.InvalidRequest, 'Invalid Request: empty batch'));
+    }
+    if (!connected) await connecting;
+    // Log messages (logging.ts) are only produced for a client that asked for them, and can only
+    // reach one that reads an event stream: nothing is collected otherwise.
+    let notes: JSONRPCMessage[] | undefined;
+    const collect = acceptsEventStream(request.header('accept'))
+      ? (note: JSONRPCMessage) => {
+          if (notes) notes.push(note);
+          else notes = [note];
+        }
+      : undefined;
+    const sessionHeader = request.header('mcp-session-id');
+    const sessionId = sessionHeader !== null && SESSION_ID.test(sessionHeader) ? sessionHeader : undefined;
+    const replies = await transport.exchange(messages, authInfo, request.watchAbort, {
+      ...(collect ? { onNotification: collect } : {}),
+      ...(sessionId ? { sessionId } : {}),
+    });
+    // Only notifications or responses: accepted, nothing to say (Streamable HTTP §2.1).
+    if (!replies.length) return { status: 202, headers: {}, body: null };
+    const answers = replies.map(unavailableAsError);
+    // One message that failed for want of the database: 503 tells clients and proxies to retry.
+    const unavailable = !batch && answers[0] !== replies[0];
+    if (notes && !unavailable) return eventStream([...notes, ...answers]);
+    // A successful initialize hands out a session id (see the top of this file): nothing is kept
+    // for it and no request needs it; it only tells one client's sessions apart.
+    const initialized =
+      !batch && messages[0]!.message.method === 'initialize' && 'result' in (answers[0] as object);
+    return {
+      status: unavailable ? 503 : 200,
+      headers: unavailable
+        ? { ...jsonHeaders, 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) }
+        : initialized
+          ? { ...jsonHeaders, 'mcp-session-id': randomBytes(18).toString('base64url') }
+          : jsonHeaders,
+      body: JSON.stringify(batch ? answers : answers[0]),
+    };
+  };
+
   return {
     transport,
+    answer,
     async close() {
       await connecting;
       await server.close();
     },
     async handle(request, authInfo) {
-      if (request.method !== 'POST') {
-        // Stateless: no standalone SSE stream to GET, no session to DELETE (Streamable HTTP §2.2–2.5).
-        return jsonResponse(
-          405,
-          rpcError(ErrorCode.ConnectionClosed, 'Method not allowed: POST JSON-RPC messages'),
-          {
-            allow: 'POST, OPTIONS',
-          },
-        );
-      }
-      const version = request.headers.get('mcp-protocol-version');
-      if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-        return jsonResponse(
-          400,
-          rpcError(
-            ErrorCode.InvalidRequest,
-            `Unsupported MCP-Protocol-Version; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
-          ),
-        );
-      }
-      if (!acceptsJson(request.headers.get('accept'))) {
-        return jsonResponse(
-          406,
-          rpcError(ErrorCode.ConnectionClosed, 'Accept must include application/json'),
-        );
-      }
-      if (mediaType(request.headers.get('content-type')) !== 'application/json') {
-        return jsonResponse(
-          415,
-          rpcError(ErrorCode.ConnectionClosed, 'Content-Type must be application/json'),
-        );
-      }
-      const text = await readBody(request);
-      if (text === undefined) {
-        return jsonResponse(413, rpcError(ErrorCode.InvalidRequest, 'The request body exceeds 1 MiB'));
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        return jsonResponse(400, rpcError(ErrorCode.ParseError, 'Parse error: the body is not JSON'));
-      }
-      const batch = Array.isArray(parsed);
-      const list: unknown[] = batch ? (parsed as unknown[]) : [parsed];
-      const messages: Array<{ message: Record<string, unknown>; kind: Kind }> = [];
-      for (const message of list) {
-        const kind = kindOf(message);
-        if (!kind) {
-          return jsonResponse(
-            400,
-            rpcError(ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 message'),
-          );
-        }
-        messages.push({ message: message as Record<string, unknown>, kind });
-      }
-      if (!messages.length) {
-        return jsonResponse(400, rpcError(ErrorCode.InvalidRequest, 'Invalid Request: empty batch'));
-      }
-      if (!connected) await connecting;
-      // Log messages (logging.ts) are only produced for a client that asked for them, and can only
-      // reach one that reads an event stream: nothing is collected otherwise.
-      let notes: JSONRPCMessage[] | undefined;
-      const collect = acceptsEventStream(request.headers.get('accept'))
-        ? (note: JSONRPCMessage) => {
-            if (notes) notes.push(note);
-            else notes = [note];
-          }
-        : undefined;
-      const sessionHeader = request.headers.get('mcp-session-id');
-      const sessionId = sessionHeader !== null && SESSION_ID.test(sessionHeader) ? sessionHeader : undefined;
-      const replies = await transport.exchange(messages, authInfo, request.signal, {
-        ...(collect ? { onNotification: collect } : {}),
-        ...(sessionId ? { sessionId } : {}),
-      });
-      // Only notifications or responses: accepted, nothing to say (Streamable HTTP §2.1).
-      if (!replies.length) return new Response(null, { status: 202 });
-      const answers = replies.map(unavailableAsError);
-      // One message that failed for want of the database: 503 tells clients and proxies to retry.
-      const unavailable = !batch && answers[0] !== replies[0];
-      if (notes && !unavailable) return eventStream([...notes, ...answers]);
-      // A successful initialize hands out a session id (see the top of this file): nothing is kept
-      // for it and no request needs it; it only tells one client's sessions apart.
-      const initialized =
-        !batch && messages[0]!.message.method === 'initialize' && 'result' in (answers[0] as object);
-      return new Response(JSON.stringify(batch ? answers : answers[0]), {
-        status: unavailable ? 503 : 200,
-        headers: unavailable
-          ? { ...jsonHeaders, 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) }
-          : initialized
-            ? { ...jsonHeaders, 'mcp-session-id': randomBytes(18).toString('base64url') }
-            : jsonHeaders,
-      });
+      const out = await answer(webRequest(request), authInfo);
+      return new Response(out.body, { status: out.status, headers: out.headers });
     },
   };
 }

@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import type { Logger } from '../../src/lib/logger.ts';
+import { type Logger, silentLogger } from '../../src/lib/logger.ts';
+import { createHttpServer } from '../../src/main.ts';
 import type { Deps } from '../../src/services/deps.ts';
 import { hiddenValue } from './page-browser.ts';
 import { createTestApp, type TestApp } from './test-app.ts';
@@ -55,8 +56,16 @@ export async function startListeningApp(
     fetchHandler = front.fetch;
   }
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: fetchHandler, port, hostname: '127.0.0.1' }, () => resolve(s));
+    // The server `userplane serve` runs (main.ts: POST /mcp straight off node:http); routes in front
+    // of the app need every request to pass through hono, so those tests get @hono/node-server alone.
+    if (options.extraRoutes) {
+      const s = serve({ fetch: fetchHandler, port, hostname: '127.0.0.1' }, () => resolve(s));
+      s.once('error', reject);
+      return;
+    }
+    const s = createHttpServer(t, t.config, options.log ?? silentLogger());
     s.once('error', reject);
+    s.listen(port, '127.0.0.1', () => resolve(s));
   });
   return {
     url,
