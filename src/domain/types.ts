@@ -101,6 +101,12 @@ export interface Recording {
   creator: { memberId: string; name: string };
 }
 
+/** A recording as a list shows it (the MCP list): only what a page needs, read in one narrow query. */
+export type RecordingListItem = Pick<
+  Recording,
+  'id' | 'durationMs' | 'createdAt' | 'expiresAt' | 'link' | 'creator'
+>;
+
 export interface ApiKey {
   id: string;
   userId: string;

@@ -14,7 +14,7 @@ import {
   RESOURCE_MAX_BYTES,
   type ResourceKind,
 } from '../domain/recording-resources.ts';
-import type { Page, Recording, RecordingStatus } from '../domain/types.ts';
+import type { Page, Recording, RecordingListItem, RecordingStatus } from '../domain/types.ts';
 import { DAY_MS, iso } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { claimRecordingSlot } from '../store/recorder.ts';
@@ -355,7 +355,7 @@ export async function browseRecordings(
     linkId?: string | undefined;
     createdBy?: string | undefined;
   },
-): Promise<{ items: Recording[]; page: number; perPage: number; hasMore: boolean }> {
+): Promise<{ items: RecordingListItem[]; page: number; perPage: number; hasMore: boolean }> {
   checkPage(input);
   const { items, hasMore } = await browseRecordingsPage(
     deps.db,

@@ -1,6 +1,6 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { ResourceKind } from '../domain/recording-resources.ts';
-import type { Recording } from '../domain/types.ts';
+import type { Recording, RecordingListItem } from '../domain/types.ts';
 import type { Db } from './db.ts';
 import { prepared } from './prepared.ts';
 import type { Database, RecordingResourcesTable, RecordingsTable } from './schema.ts';
@@ -291,7 +291,7 @@ export async function browseRecordingsPage(
   filter: RecordingFilter,
   limit: number,
   offset: number,
-): Promise<{ items: Recording[]; hasMore: boolean }> {
+): Promise<{ items: RecordingListItem[]; hasMore: boolean }> {
   const { projectId, linkId, createdBy } = filter;
   const variant =
     (projectId !== undefined ? 1 : 0) | (linkId !== undefined ? 2 : 0) | (createdBy !== undefined ? 4 : 0);
@@ -306,7 +306,14 @@ export async function browseRecordingsPage(
   if (createdBy !== undefined) values.push(createdBy);
   const rows = await query(db, values, limit + 1, offset);
   return {
-    items: rows.slice(0, limit).map((row) => toRecording(row as JoinedRow)),
+    items: rows.slice(0, limit).map((row) => ({
+      id: row.id,
+      durationMs: row.duration_ms,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      link: { id: row.link_id, title: row.link_title },
+      creator: { memberId: row.creator_member_id, name: row.creator_name },
+    })),
     hasMore: rows.length > limit,
   };
 }
@@ -330,11 +337,28 @@ function preparedPage(variant: number) {
 }
 
 /**
- * One page of live recordings with their joined details, newest first: recordingPageQuery's ids
- * (the index walk) in a subquery, joined by primary key. Exported for the storage test of its plan.
+ * One page of live recordings as a list shows them, newest first: recordingPageQuery's ids (the
+ * index walk) in a subquery, joined by primary key to the link's title and the creator's name. Only
+ * those columns: on SQLite each column of each row costs about as much as a join (measured:
+ * 11 rows of every column and five joins ≈ 340 µs, these ≈ 130 µs). Exported for the storage test
+ * of its plan.
  */
 export function recordingListQuery(db: Db, filter: RecordingFilter, limit: number, offset: number) {
-  return selectRecordings(db)
+  return db
+    .selectFrom('recordings as r')
+    .innerJoin('links as l', 'l.id', 'r.link_id')
+    .innerJoin('members as m', 'm.id', 'r.creator_member_id')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select([
+      'r.id',
+      'r.duration_ms',
+      'r.created_at',
+      'r.expires_at',
+      'r.link_id',
+      'r.creator_member_id',
+      'l.title as link_title',
+      'u.name as creator_name',
+    ])
     .where('r.id', 'in', recordingPageQuery(db, filter, limit, offset))
     .orderBy('r.created_at', 'desc')
     .orderBy('r.id', 'desc');
