@@ -3,6 +3,7 @@ import type { Deps } from '../services/deps.ts';
 import { MCP_APP_MIME_TYPE } from './apps/recording-viewer.ts';
 import { enableClientLogging } from './logging.ts';
 import { registerPrompts } from './prompts.ts';
+import { MAX_TOOL_INPUT_ELEMENTS } from './tool-kit.ts';
 import { registerAccountTools } from './tools/account.ts';
 import { registerLinkTools } from './tools/links.ts';
 import { registerRecordingLogTools } from './tools/recording-logs.ts';
@@ -14,8 +15,6 @@ import { registerWorkspaceTools } from './tools/workspace.ts';
 // it requests and puts the verified caller on each (`extra.authInfo.extra.userId`). Tools hold no
 // per-connection state, so one instance serves every request of every user.
 
-/** Largest `arguments` payload of one tools/call (array elements plus object members, S38). */
-const MAX_TOOL_INPUT_ELEMENTS = 2_000;
 
 const INSTRUCTIONS = `Userplane holds screen recordings that customers make through recording links, with their console, network and user-action logs.
 Start with userplane_list_workspaces to get a workspaceId; every other tool takes it. List tools take page and per_page (default 10, at most 50).

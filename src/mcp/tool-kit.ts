@@ -213,42 +213,67 @@ export function registerTool<I extends ObjectSchema, O extends ObjectSchema>(
       annotations: { title: tool.title, openWorldHint: false, ...tool.annotations },
       ...(tool._meta ? { _meta: tool._meta } : {}),
     },
-    (async (args: z.output<I>, extra: ToolExtra): Promise<CallToolResult> => {
-      // Null unless this client asked for log messages (logging.ts): then nothing is measured or built.
-      const log = logLevels?.forCall(extra) ?? null;
-      const started = log ? performance.now() : 0;
-      try {
-        const userId = callerUserId(extra);
-        const caller: Caller = { userId, access: (workspaceId) => requireMember(deps, userId, workspaceId) };
-        const out = await tool.run(args, caller);
-        log?.finished(tool.name, args, performance.now() - started);
-        return {
-          content: [{ type: 'text', text: out.text }],
-          structuredContent: out.structured as Record<string, unknown>,
-        };
-      } catch (error) {
-        // Not a tool failure the model should reason about: the transport turns this marker into a
-        // JSON-RPC error with HTTP 503, so the client retries (the store logged the outage once).
-        if (error instanceof DatabaseUnavailableError) {
-          return {
-            content: [
-              {
-                type: 'text',
-                text: 'SERVICE_UNAVAILABLE: The server cannot reach its database; try again shortly.',
-              },
-            ],
-            isError: true,
-            _meta: { [UNAVAILABLE_META]: true },
-          };
-        }
-        const refused = toolError(error, deps, tool.name);
-        log?.refused(tool.name, args, refused, performance.now() - started);
-        return refused;
-      }
-      // The SDK's callback type is derived from the schema through its zod-compat layer; the cast
-      // keeps our stricter, z.output-typed signature.
-    }) as never,
+    // The SDK's callback type is derived from the schema through its zod-compat layer; the cast
+    // keeps our stricter, z.output-typed signature.
+    handler as never,
   );
+  // The same handler for the transport's direct tools/call (transport.ts DIRECT).
+  directToolsOf(server).set(tool.name, { input: tool.input, run: handler as DirectTool['run'] });
+
+  async function handler(args: z.output<I>, extra: ToolExtra): Promise<CallToolResult> {
+    // Null unless this client asked for log messages (logging.ts): then nothing is measured or built.
+    const log = logLevels?.forCall(extra) ?? null;
+    const started = log ? performance.now() : 0;
+    try {
+      const userId = callerUserId(extra);
+      const caller: Caller = { userId, access: (workspaceId) => requireMember(deps, userId, workspaceId) };
+      const out = await tool.run(args, caller);
+      log?.finished(tool.name, args, performance.now() - started);
+      return {
+        content: [{ type: 'text', text: out.text }],
+        structuredContent: out.structured as Record<string, unknown>,
+      };
+    } catch (error) {
+      // Not a tool failure the model should reason about: the transport turns this marker into a
+      // JSON-RPC error with HTTP 503, so the client retries (the store logged the outage once).
+      if (error instanceof DatabaseUnavailableError) {
+        return {
+          content: [
+            {
+              type: 'text',
+              text: 'SERVICE_UNAVAILABLE: The server cannot reach its database; try again shortly.',
+            },
+          ],
+          isError: true,
+          _meta: { [UNAVAILABLE_META]: true },
+        };
+      }
+      const refused = toolError(error, deps, tool.name);
+      log?.refused(tool.name, args, refused, performance.now() - started);
+      return refused;
+    }
+  }
+}
+
+/** Largest `arguments` payload of one tools/call (array elements plus object members, S38). */
+export const MAX_TOOL_INPUT_ELEMENTS = 2_000;
+
+/** A tool as the transport calls it directly: its input schema and the handler registerTool built. */
+export interface DirectTool {
+  input: ObjectSchema;
+  run(args: unknown, extra: ToolExtra): Promise<CallToolResult>;
+}
+
+const directTools = new WeakMap<McpServer, Map<string, DirectTool>>();
+
+/** The tools registerTool registered on `server`, by name (empty for a server it never saw). */
+export function directToolsOf(server: McpServer): Map<string, DirectTool> {
+  let tools = directTools.get(server);
+  if (!tools) {
+    tools = new Map();
+    directTools.set(server, tools);
+  }
+  return tools;
 }
 
 /** Annotations of a read-only tool. */

@@ -3,15 +3,24 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
+  type CallToolResult,
   ErrorCode,
   type JSONRPCMessage,
+  McpError,
   type MessageExtraInfo,
+  RELATED_TASK_META_KEY,
   type RequestId,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../domain/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import { UNAVAILABLE_META } from './tool-kit.ts';
+import {
+  type DirectTool,
+  directToolsOf,
+  MAX_TOOL_INPUT_ELEMENTS,
+  type ToolExtra,
+  UNAVAILABLE_META,
+} from './tool-kit.ts';
 
 // Streamable HTTP for /mcp, stateless, JSON responses only (MCP spec 2025-06-18 "Transports").
 //
@@ -57,6 +66,18 @@ import { UNAVAILABLE_META } from './tool-kit.ts';
 /** An Mcp-Session-Id as the spec allows it (visible ASCII); anything else is ignored. */
 const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
 
+// DIRECT: the common `tools/call` — a tool registered by tool-kit's registerTool, plain arguments
+// that pass its input schema, no task, no progress token — is run by the transport itself, without
+// the SDK's dispatch. That dispatch parses each message with zod to tell requests from responses,
+// parses the tools/call request twice (Protocol, then Server), runs the input schema, the tool's
+// output schema over the result we built, then CallToolResultSchema over it again, and makes an
+// AbortController per request: about a fifth of a tool call's CPU (docs/performance.md). Here the
+// input schema runs once and the handler gets the same `extra` the SDK would give it (the caller,
+// `_meta`, a signal made on first use, notifications to this request's answer). Everything else —
+// an unknown tool, arguments the schema refuses, a task, progress — goes to the SDK as before, so
+// its answers (and error texts) stay the SDK's; test/integration/mcp-direct-calls.test.ts compares
+// the two on every tool.
+
 /** The largest request body accepted. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** A request the server has not answered by then gets a JSON-RPC error instead of hanging. */
@@ -87,6 +108,22 @@ function rpcError(code: number, message: string, id: RequestId | null = null) {
   return { jsonrpc: '2.0' as const, id, error: { code, message } };
 }
 
+/** Array elements plus object members in `value`, counting stops past `max` (the SDK's own rule, S38). */
+function elementCount(value: unknown, max: number): number {
+  let count = 0;
+  const stack = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    const children = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) {
+      if (++count > max) return count;
+      if (child !== null && typeof child === 'object') stack.push(child);
+    }
+  }
+  return count;
+}
+
 /**
  * An SDK Transport that a long-lived McpServer connects to once; `exchange` feeds it one HTTP
  * request's messages and resolves with the server's replies, carrying the client's own ids.
@@ -100,6 +137,17 @@ export class MultiplexingTransport implements Transport {
   /** Per internal request id: who collects the notifications tied to it (log messages, see logging.ts). */
   private readonly listeners = new Map<number, (notification: JSONRPCMessage) => void>();
   private closed = false;
+  /** tools/call run without the SDK's dispatch (DIRECT above); empty: every request goes to the SDK. */
+  private direct: ReadonlyMap<string, DirectTool> = new Map();
+  /** Aborts the signal of a direct call in flight (made on first use). */
+  private readonly directAborts = new Map<number, (reason: string) => void>();
+  /** tools/call run directly so far (tests tell the two paths apart by it). */
+  directCalls = 0;
+
+  /** Serves these tools' calls directly (DIRECT above); set before the first exchange. */
+  setDirectTools(tools: ReadonlyMap<string, DirectTool>): void {
+    this.direct = tools;
+  }
 
   async start(): Promise<void> {}
 
@@ -147,6 +195,75 @@ export class MultiplexingTransport implements Transport {
     deliver(message as Reply);
   }
 
+  /**
+   * Runs a tools/call directly (DIRECT above) when it is the common case; false leaves it to the
+   * SDK. The reply is delivered as the SDK's would be, through `pending`.
+   */
+  private callDirect(message: Record<string, unknown>, id: number, extra: MessageExtraInfo): boolean {
+    if (message.method !== 'tools/call' || this.direct.size === 0) return false;
+    const params = message.params as Record<string, unknown> | undefined;
+    if (!params || typeof params.name !== 'string' || params.task !== undefined) return false;
+    const tool = this.direct.get(params.name);
+    if (!tool) return false;
+    const meta = params._meta;
+    if (
+      meta !== undefined &&
+      (typeof meta !== 'object' || meta === null || 'progressToken' in meta || RELATED_TASK_META_KEY in meta)
+    )
+      return false;
+    const args = params.arguments ?? {};
+    if (typeof args !== 'object' || args === null || Array.isArray(args)) return false;
+    if (elementCount(args, MAX_TOOL_INPUT_ELEMENTS) > MAX_TOOL_INPUT_ELEMENTS) return false;
+    let parsed: ReturnType<DirectTool['input']['safeParse']>;
+    try {
+      parsed = tool.input.safeParse(args);
+    } catch {
+      return false; // an asynchronous refinement: the SDK parses asynchronously
+    }
+    if (!parsed.success) return false; // the SDK words the refusal
+
+    let controller: AbortController | undefined;
+    const toolExtra = {
+      get signal() {
+        controller ??= new AbortController();
+        return controller.signal;
+      },
+      sessionId: undefined,
+      _meta: meta as ToolExtra['_meta'],
+      authInfo: extra.authInfo,
+      requestId: id,
+      requestInfo: extra.requestInfo,
+      sendNotification: async (notification: { method: string; params?: unknown }) => {
+        if (controller?.signal.aborted || !this.pending.has(id)) return;
+        // As the SDK's Protocol sends one tied to its request (relatedRequestId).
+        this.listeners.get(id)?.({ ...notification, jsonrpc: '2.0' } as JSONRPCMessage);
+      },
+      sendRequest: async () => {
+        throw new McpError(
+          ErrorCode.MethodNotFound,
+          'Server-to-client requests are not available over stateless HTTP',
+        );
+      },
+    } as unknown as ToolExtra;
+    this.directCalls++;
+    this.directAborts.set(id, (reason) => controller?.abort(reason));
+    const finish = (result: CallToolResult) => {
+      this.directAborts.delete(id);
+      const deliver = this.pending.get(id);
+      if (!deliver) return; // abandoned meanwhile (the client left, or it timed out)
+      this.pending.delete(id);
+      deliver({ result, jsonrpc: '2.0', id } as Reply);
+    };
+    tool.run(parsed.data, toolExtra).then(finish, (error: unknown) =>
+      // As the SDK's McpServer answers a handler that throws: a tool error with the message.
+      finish({
+        content: [{ type: 'text', text: error instanceof Error ? error.message : String(error) }],
+        isError: true,
+      }),
+    );
+    return true;
+  }
+
   /** Delivers one HTTP request's messages to the server; resolves with a reply per request, in order. */
   exchange(
     messages: ReadonlyArray<{ message: Record<string, unknown>; kind: Kind }>,
@@ -191,7 +308,8 @@ export class MultiplexingTransport implements Transport {
           this.pending.set(internalId, (reply) => resolve({ ...reply, id: clientId }));
         }),
       );
-      onmessage({ ...message, id: internalId } as JSONRPCMessage, extra);
+      if (!this.callDirect(message, internalId, extra))
+        onmessage({ ...message, id: internalId } as JSONRPCMessage, extra);
     }
     if (!replies.length) return Promise.resolve([]);
 
@@ -202,6 +320,7 @@ export class MultiplexingTransport implements Transport {
         if (!deliver) continue;
         this.pending.delete(id);
         deliver(rpcError(code, reason, id) as Reply);
+        this.directAborts.get(id)?.(reason);
         // Lets the SDK abort the handler (its AbortSignal) and skip the response.
         onmessage(
           { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } },
@@ -360,6 +479,7 @@ export interface McpHttpHandler {
 /** Connects `server` (once) to a multiplexing transport and returns the per-request HTTP handler. */
 export function createMcpHttpHandler(server: McpServer, log: Logger): McpHttpHandler {
   const transport = new MultiplexingTransport();
+  transport.setDirectTools(directToolsOf(server));
   let connected = false;
   const connecting = server.connect(transport).then(() => {
     connected = true;
