@@ -15,7 +15,6 @@ import { registerWorkspaceTools } from './tools/workspace.ts';
 // it requests and puts the verified caller on each (`extra.authInfo.extra.userId`). Tools hold no
 // per-connection state, so one instance serves every request of every user.
 
-
 const INSTRUCTIONS = `Userplane holds screen recordings that customers make through recording links, with their console, network and user-action logs.
 Start with userplane_list_workspaces to get a workspaceId; every other tool takes it. List tools take page and per_page (default 10, at most 50).
 To investigate a recording: userplane_get_rec_info, then userplane_get_rec_console (level "error"), userplane_get_rec_network (status_min 400) and userplane_get_rec_actions, or userplane_show_recording to show it to the user.`;
