@@ -82,6 +82,8 @@ const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** A request the server has not answered by then gets a JSON-RPC error instead of hanging. */
 export const RESPONSE_TIMEOUT_MS = 120_000;
+/** How often unanswered requests are checked against RESPONSE_TIMEOUT_MS (so it holds to ±1 s). */
+const DEADLINE_SWEEP_MS = 1_000;
 
 type Reply = Extract<JSONRPCMessage, { id: RequestId }> & ({ result: unknown } | { error: unknown });
 type Kind = 'request' | 'notification' | 'response';
@@ -141,6 +143,12 @@ export class MultiplexingTransport implements Transport {
   private direct: ReadonlyMap<string, DirectTool> = new Map();
   /** Aborts the signal of a direct call in flight (made on first use). */
   private readonly directAborts = new Map<number, (reason: string) => void>();
+  /**
+   * Exchanges in flight → when they must have been answered: one sweep every DEADLINE_SWEEP_MS
+   * instead of a timer per request (a timer's creation and removal showed in every call's profile).
+   */
+  private readonly deadlines = new Map<() => void, number>();
+  private sweeper: NodeJS.Timeout | undefined;
   /** tools/call run directly so far (tests tell the two paths apart by it). */
   directCalls = 0;
 
@@ -158,6 +166,9 @@ export class MultiplexingTransport implements Transport {
       deliver(rpcError(ErrorCode.ConnectionClosed, 'The server is shutting down', id) as Reply);
     }
     this.pending.clear();
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    this.deadlines.clear();
     this.onclose?.();
   }
 
@@ -328,16 +339,28 @@ export class MultiplexingTransport implements Transport {
         );
       }
     };
-    const timer = setTimeout(
-      () => abandon(ErrorCode.RequestTimeout, 'The request timed out'),
-      RESPONSE_TIMEOUT_MS,
-    );
+    const timedOut = () => abandon(ErrorCode.RequestTimeout, 'The request timed out');
+    this.deadlines.set(timedOut, performance.now() + RESPONSE_TIMEOUT_MS);
+    this.sweeper ??= setInterval(() => this.sweep(), DEADLINE_SWEEP_MS).unref();
     const unwatch = watchAbort?.(() => abandon(ErrorCode.ConnectionClosed, 'The client closed the request'));
-    return Promise.all(replies).finally(() => {
+    const done = () => {
       if (onNotification) for (const id of internalIds) this.listeners.delete(id);
-      clearTimeout(timer);
+      this.deadlines.delete(timedOut);
       unwatch?.();
-    });
+    };
+    // One request (the usual POST): its promise alone, without Promise.all's.
+    const all = replies.length === 1 ? replies[0]!.then((reply) => [reply]) : Promise.all(replies);
+    return all.finally(done);
+  }
+
+  /** Abandons the exchanges past their deadline; the sweep stops while none is in flight. */
+  private sweep(): void {
+    const now = performance.now();
+    for (const [timedOut, until] of this.deadlines) if (until <= now) timedOut();
+    if (this.deadlines.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 }
 
@@ -367,8 +390,12 @@ function mediaType(header: string | null): string {
   return (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
 }
 
+/** What MCP clients send (the SDK's client among them): it admits both, no parsing needed. */
+const USUAL_ACCEPT = 'application/json, text/event-stream';
+
 /** Whether an Accept header admits application/json (the Streamable HTTP spec requires it listed). */
 function acceptsJson(header: string | null): boolean {
+  if (header === USUAL_ACCEPT) return true;
   if (!header) return false;
   for (const part of header.split(',')) {
     const type = mediaType(part);
@@ -382,6 +409,7 @@ function acceptsJson(header: string | null): boolean {
 
 /** Whether an Accept header admits text/event-stream (an explicit q=0 refuses it). */
 function acceptsEventStream(header: string | null): boolean {
+  if (header === USUAL_ACCEPT) return true;
   if (!header) return false;
   for (const part of header.split(',')) {
     const type = mediaType(part);
