@@ -102,6 +102,28 @@ describe(`tools/call run by the transport answers as the SDK does [${testDialect
     expect(notObject).toEqual(await call('userplane_get_profile', 'x', true));
   });
 
+  it('tools/list: later answers are the first one kept, the same as the SDK makes each time', async () => {
+    const list = async (params: Record<string, unknown>) => {
+      const res = await t.request('/mcp', {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list', params }),
+      });
+      return (await res.json()) as { result: { tools: Array<{ name: string }> } };
+    };
+    const first = await list({});
+    const kept = await list({});
+    // With _meta the request goes to the SDK, which builds the list anew.
+    const fresh = await list({ _meta: { trace: 'x' } });
+    expect(kept).toEqual(first);
+    expect(fresh).toEqual(first);
+    expect(first.result.tools.map((tool) => tool.name)).toContain('userplane_get_profile');
+  });
+
   it('nothing stays in flight after direct calls', () => {
     expect(t.mcp.handler.transport.inFlight).toBe(0);
   });
