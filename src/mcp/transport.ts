@@ -127,6 +127,50 @@ function elementCount(value: unknown, max: number): number {
 }
 
 /**
+ * The `extra` a directly run tool handler gets, as the SDK's Protocol would build it: the caller,
+ * the request's `_meta`, a signal made on first use (few handlers look at it), notifications into
+ * this request's answer, and server→client requests refused as over stateless HTTP. A class, so a
+ * call makes one object rather than a set of closures.
+ */
+class DirectCall {
+  readonly sessionId = undefined;
+  readonly authInfo: MessageExtraInfo['authInfo'];
+  readonly requestInfo: MessageExtraInfo['requestInfo'];
+  private controller: AbortController | undefined;
+
+  constructor(
+    readonly requestId: number,
+    readonly _meta: ToolExtra['_meta'],
+    extra: MessageExtraInfo,
+    private readonly note: (id: number, notification: { method: string; params?: unknown }) => void,
+  ) {
+    this.authInfo = extra.authInfo;
+    this.requestInfo = extra.requestInfo;
+  }
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  abort(reason: string): void {
+    this.controller?.abort(reason);
+  }
+
+  async sendNotification(notification: { method: string; params?: unknown }): Promise<void> {
+    if (this.controller?.signal.aborted) return;
+    this.note(this.requestId, notification);
+  }
+
+  async sendRequest(): Promise<never> {
+    throw new McpError(
+      ErrorCode.MethodNotFound,
+      'Server-to-client requests are not available over stateless HTTP',
+    );
+  }
+}
+
+/**
  * An SDK Transport that a long-lived McpServer connects to once; `exchange` feeds it one HTTP
  * request's messages and resolves with the server's replies, carrying the client's own ids.
  */
@@ -141,8 +185,8 @@ export class MultiplexingTransport implements Transport {
   private closed = false;
   /** tools/call run without the SDK's dispatch (DIRECT above); empty: every request goes to the SDK. */
   private direct: ReadonlyMap<string, DirectTool> = new Map();
-  /** Aborts the signal of a direct call in flight (made on first use). */
-  private readonly directAborts = new Map<number, (reason: string) => void>();
+  /** Direct calls in flight, to abort their signal when they are abandoned. */
+  private readonly directAborts = new Map<number, DirectCall>();
   /**
    * Exchanges in flight → when they must have been answered: one sweep every DEADLINE_SWEEP_MS
    * instead of a timer per request (a timer's creation and removal showed in every call's profile).
@@ -264,46 +308,33 @@ export class MultiplexingTransport implements Transport {
     }
     if (!parsed.success) return false; // the SDK words the refusal
 
-    let controller: AbortController | undefined;
-    const toolExtra = {
-      get signal() {
-        controller ??= new AbortController();
-        return controller.signal;
-      },
-      sessionId: undefined,
-      _meta: meta as ToolExtra['_meta'],
-      authInfo: extra.authInfo,
-      requestId: id,
-      requestInfo: extra.requestInfo,
-      sendNotification: async (notification: { method: string; params?: unknown }) => {
-        if (controller?.signal.aborted || !this.pending.has(id)) return;
-        // As the SDK's Protocol sends one tied to its request (relatedRequestId).
-        this.listeners.get(id)?.({ ...notification, jsonrpc: '2.0' } as JSONRPCMessage);
-      },
-      sendRequest: async () => {
-        throw new McpError(
-          ErrorCode.MethodNotFound,
-          'Server-to-client requests are not available over stateless HTTP',
-        );
-      },
-    } as unknown as ToolExtra;
+    const call = new DirectCall(id, meta as ToolExtra['_meta'], extra, this.noteFromDirect);
     this.directCalls++;
-    this.directAborts.set(id, (reason) => controller?.abort(reason));
-    const finish = (result: CallToolResult) => {
-      this.directAborts.delete(id);
-      const deliver = this.pending.get(id);
-      if (!deliver) return; // abandoned meanwhile (the client left, or it timed out)
-      this.pending.delete(id);
-      deliver({ result, jsonrpc: '2.0', id } as Reply);
-    };
-    tool.run(parsed.data, toolExtra).then(finish, (error: unknown) =>
-      // As the SDK's McpServer answers a handler that throws: a tool error with the message.
-      finish({
-        content: [{ type: 'text', text: error instanceof Error ? error.message : String(error) }],
-        isError: true,
-      }),
+    this.directAborts.set(id, call);
+    tool.run(parsed.data, call as unknown as ToolExtra).then(
+      (result) => this.finishDirect(id, result),
+      (error: unknown) =>
+        // As the SDK's McpServer answers a handler that throws: a tool error with the message.
+        this.finishDirect(id, {
+          content: [{ type: 'text', text: error instanceof Error ? error.message : String(error) }],
+          isError: true,
+        }),
     );
     return true;
+  }
+
+  /** A direct call's notification, into its request's answer (as the SDK's relatedRequestId does). */
+  private readonly noteFromDirect = (id: number, notification: { method: string; params?: unknown }) => {
+    if (!this.pending.has(id)) return;
+    this.listeners.get(id)?.({ ...notification, jsonrpc: '2.0' } as JSONRPCMessage);
+  };
+
+  private finishDirect(id: number, result: CallToolResult): void {
+    this.directAborts.delete(id);
+    const deliver = this.pending.get(id);
+    if (!deliver) return; // abandoned meanwhile (the client left, or it timed out)
+    this.pending.delete(id);
+    deliver({ result, jsonrpc: '2.0', id } as Reply);
   }
 
   /** Delivers one HTTP request's messages to the server; resolves with a reply per request, in order. */
@@ -362,7 +393,7 @@ export class MultiplexingTransport implements Transport {
         if (!deliver) continue;
         this.pending.delete(id);
         deliver(rpcError(code, reason, id) as Reply);
-        this.directAborts.get(id)?.(reason);
+        this.directAborts.get(id)?.abort(reason);
         // Lets the SDK abort the handler (its AbortSignal) and skip the response.
         onmessage(
           { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } },
@@ -610,7 +641,7 @@ export function createMcpHttpHandler(server: McpServer, log: Logger): McpHttpHan
       : undefined;
     const sessionHeader = request.header('mcp-session-id');
     const sessionId = sessionHeader !== null && SESSION_ID.test(sessionHeader) ? sessionHeader : undefined;
-    const replies = await transport.exchange(messages, authInfo, request.watchAbort, {
+    const replies = await transport.exchange(messages, authInfo, request.watchAbort?.bind(request), {
       ...(collect ? { onNotification: collect } : {}),
       ...(sessionId ? { sessionId } : {}),
     });
