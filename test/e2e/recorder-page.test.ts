@@ -328,7 +328,9 @@ describe('the recorder page (Chromium)', () => {
     const link = await newLink(f);
     const { page, watch } = await open();
     await page.goto(`${f.server.url}/r/${link.id}`);
-    await record(page, 100);
+    // 400 ms, not less: a busy machine's fake capture may not have encoded one frame after 100 ms,
+    // and an empty recording is (rightly) "Nothing was recorded", not a preview.
+    await record(page, 400);
     await see(page.getByText(/shorter than 1 second, too short to send/));
     expect(await page.getByRole('button', { name: 'Send recording' }).isDisabled()).toBe(true);
     watch.assertClean();
