@@ -12,6 +12,7 @@ import {
   rotateApiKey,
 } from '../../services/api-keys.ts';
 import type { Deps } from '../../services/deps.ts';
+import { dashboardChains } from './chains.ts';
 import { createConnectionsRoutes } from './connections.tsx';
 import { type DashboardContext, dashboardErrorHandler, loadDashboardContext } from './context.ts';
 import { createNotificationsRoutes } from './notifications.tsx';
@@ -23,7 +24,6 @@ import {
   formFields,
   OneTimeSecret,
   redirectWithFlash,
-  settingsChains,
 } from './settings-common.tsx';
 import { renderDashboard, Time } from './shell.tsx';
 
@@ -190,7 +190,7 @@ function KeysBody(props: {
 /** Account Settings (Profile, Developers, Connections); mount at '/'. */
 export function createAccountRoutes(deps: Deps): Hono {
   const app = new Hono();
-  const chains = settingsChains(deps);
+  const chains = dashboardChains(deps, 'settings');
   app.onError(dashboardErrorHandler(deps));
 
   app.get('/account', ...chains.page, async (c) => {

@@ -2,15 +2,9 @@ import { type Context, Hono } from 'hono';
 import type { Deps } from '../../services/deps.ts';
 import { type ConnectedApp, listConnectedApps, revokeConnectedApp } from '../../services/oauth/grants.ts';
 import { clientIp } from '../middleware/client-ip.ts';
+import type { DashboardChains } from './chains.ts';
 import { dashboardErrorHandler, loadDashboardContext, notFoundPage } from './context.ts';
-import {
-  AccountPage,
-  FormError,
-  flashFrom,
-  formFields,
-  redirectWithFlash,
-  type SettingsChains,
-} from './settings-common.tsx';
+import { AccountPage, FormError, flashFrom, formFields, redirectWithFlash } from './settings-common.tsx';
 import { renderDashboard, Time } from './shell.tsx';
 
 // Account Settings > Connections (PRODUCT.md §1 Connected app, §6): one row per AI application the
@@ -189,7 +183,7 @@ function ConnectionsBody(props: {
 }
 
 /** Account Settings > Connections; mounted by createAccountRoutes. */
-export function createConnectionsRoutes(deps: Deps, chains: SettingsChains): Hono {
+export function createConnectionsRoutes(deps: Deps, chains: DashboardChains): Hono {
   const app = new Hono();
   app.onError(dashboardErrorHandler(deps));
 

@@ -2,13 +2,13 @@ import { Hono } from 'hono';
 import type { Deps } from '../../services/deps.ts';
 import { type DeletedLink, listDeletedLinks, restoreLink } from '../../services/links.ts';
 import { type DeletedRecording, listDeletedRecordings, restoreRecording } from '../../services/recordings.ts';
+import type { DashboardChains } from './chains.ts';
 import {
   type DashboardContext,
   loadDashboardContext,
   requireWorkspace,
   type WorkspaceContext,
 } from './context.ts';
-import type { DashboardChains } from './index.ts';
 import {
   CsrfField,
   DashboardPage,

@@ -8,8 +8,9 @@ import {
   listWorkspaceDeliveries,
 } from '../../services/delivery-log.ts';
 import type { Deps } from '../../services/deps.ts';
+import { dashboardChains } from './chains.ts';
 import { dashboardErrorHandler } from './context.ts';
-import { loadSettings, SettingsPage, settingsChains, settingsPath } from './settings-common.tsx';
+import { loadSettings, SettingsPage, settingsPath } from './settings-common.tsx';
 import { renderDashboard, Time } from './shell.tsx';
 
 // Workspace Settings > Deliveries (issue 10 §1: "the dashboard shows the failure"): every message
@@ -133,7 +134,7 @@ function optionFrom<T extends string>(value: string | undefined, allowed: readon
 /** Workspace Settings > Deliveries and a delivery's page; mount at '/' (app.ts). */
 export function createDeliveryRoutes(deps: Deps): Hono {
   const app = new Hono();
-  const chains = settingsChains(deps);
+  const chains = dashboardChains(deps, 'settings');
   app.onError(dashboardErrorHandler(deps));
 
   app.get('/w/:ws/settings/deliveries', ...chains.page, async (c) => {

@@ -15,6 +15,7 @@ import {
   recentIntegrationDeliveries,
 } from '../../services/integrations.ts';
 import { clientIp } from '../middleware/client-ip.ts';
+import { dashboardChains } from './chains.ts';
 import { dashboardErrorHandler } from './context.ts';
 import { DeliveryTable } from './deliveries.tsx';
 import {
@@ -26,7 +27,6 @@ import {
   redirectWithFlash,
   type SettingsFrame,
   SettingsPage,
-  settingsChains,
   settingsPath,
 } from './settings-common.tsx';
 import { CsrfField, renderDashboard, Time } from './shell.tsx';
@@ -337,7 +337,7 @@ type Status = 200 | 400 | 403 | 409 | 422;
 /** Workspace Settings > Integrations; mount at '/' (app.ts). */
 export function createIntegrationRoutes(deps: Deps): Hono {
   const app = new Hono();
-  const chains = settingsChains(deps);
+  const chains = dashboardChains(deps, 'settings');
   app.onError(dashboardErrorHandler(deps));
 
   const page = async (

@@ -17,6 +17,7 @@ import {
 } from '../../services/links.ts';
 import { listProjects } from '../../services/projects.ts';
 import { listRecordings } from '../../services/recordings.ts';
+import type { DashboardChains } from './chains.ts';
 import {
   type DashboardContext,
   loadDashboardContext,
@@ -26,7 +27,6 @@ import {
   type WorkspaceContext,
 } from './context.ts';
 import { deletedPath } from './deleted.tsx';
-import type { DashboardChains } from './index.ts';
 import {
   CsrfField,
   DashboardPage,

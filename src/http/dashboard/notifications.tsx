@@ -10,8 +10,9 @@ import {
   saveNotificationSettings,
   topicChannels,
 } from '../../services/notification-prefs.ts';
+import type { DashboardChains } from './chains.ts';
 import { dashboardErrorHandler, loadDashboardContext } from './context.ts';
-import { AccountPage, flashFrom, redirectWithFlash, type SettingsChains } from './settings-common.tsx';
+import { AccountPage, flashFrom, redirectWithFlash } from './settings-common.tsx';
 import { renderDashboard } from './shell.tsx';
 
 // Account Settings > Notifications (issue 10 §3): per workspace the user belongs to, "recording
@@ -143,7 +144,7 @@ function NotificationsBody(props: { csrf: string; settings: NotificationSettings
 }
 
 /** Account Settings > Notifications; mounted by createAccountRoutes. */
-export function createNotificationsRoutes(deps: Deps, chains: SettingsChains): Hono {
+export function createNotificationsRoutes(deps: Deps, chains: DashboardChains): Hono {
   const app = new Hono();
   app.onError(dashboardErrorHandler(deps));
 

@@ -23,6 +23,7 @@ import {
   readRecordingLog,
   setRecordingExpiry,
 } from '../../services/recordings.ts';
+import type { DashboardChains } from './chains.ts';
 import {
   type DashboardContext,
   loadDashboardContext,
@@ -32,7 +33,6 @@ import {
   type WorkspaceContext,
 } from './context.ts';
 import { deletedPath, RestoreForm, restoreRecordingPath } from './deleted.tsx';
-import type { DashboardChains } from './index.ts';
 import {
   CsrfField,
   DashboardPage,

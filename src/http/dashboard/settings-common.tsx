@@ -1,53 +1,17 @@
-import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { ApiError } from '../../domain/errors.ts';
 import type { Deps } from '../../services/deps.ts';
-import { requireCsrf } from '../middleware/csrf.ts';
-import { sessionMiddleware } from '../middleware/session.ts';
-import { textGuard } from '../middleware/text-guard.ts';
-import { renderErrorPage } from '../pages/error-page.tsx';
 import {
   type DashboardContext,
   loadDashboardContext,
   requireWorkspace,
   type WorkspaceContext,
 } from './context.ts';
-import { DashboardPage, dashboardHeaders } from './shell.tsx';
+import { DashboardPage } from './shell.tsx';
 
-// Pieces shared by the settings, team, audit, account and connections pages: the middleware
-// chains, form fields, the flash messages after a redirect, and the sub-navigation tabs.
-
-/** The middleware chains of a settings router (attached per route, never with use('*')). */
-export interface SettingsChains {
-  /** GET pages: the dashboard's S27 headers, the browser session, the text rule on the address (S38). */
-  page: [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler];
-  /** POST forms: the same, plus a body limit, the CSRF check (S28) and the text rule on every field. */
-  form: [MiddlewareHandler, MiddlewareHandler, MiddlewareHandler, MiddlewareHandler, MiddlewareHandler];
-}
-
-// Settings forms hold a few short fields.
-const FORM_LIMIT = 16 * 1024;
-
-// The webhook form's description is the one settings field that may span lines.
-const SETTINGS_MULTI_LINE: ReadonlySet<string> = new Set(['description']);
-
-/** Builds the middleware chains for the settings and account routers. */
-export function settingsChains(deps: Deps): SettingsChains {
-  const headers = dashboardHeaders();
-  const session = sessionMiddleware(deps);
-  const limit = bodyLimit({
-    maxSize: FORM_LIMIT,
-    onError: (c) =>
-      renderErrorPage(c, 413, 'Form too large', 'The form you sent is larger than this page accepts.'),
-  });
-  // Every field is single-line but the webhook description (domain/text-rules.ts). The rule runs
-  // after the CSRF check, so a cross-site POST is a 403 whatever it holds.
-  return {
-    page: [headers, session, textGuard()],
-    form: [headers, session, limit, requireCsrf(), textGuard({ form: { multiLine: SETTINGS_MULTI_LINE } })],
-  };
-}
+// Pieces shared by the settings, team, audit, account and connections pages (their middleware
+// chains are chains.ts's `settings` preset): form fields, the flash messages after a redirect, and the sub-navigation tabs.
 
 /** A form field as a string of at most `max` characters ('' when missing). */
 export async function formFields(c: Context): Promise<(name: string, max?: number) => string> {

@@ -21,6 +21,7 @@ import {
   type WorkspaceStorage,
 } from '../../services/workspace-admin.ts';
 import { createAuditRoutes } from './audit.tsx';
+import { type DashboardChains, dashboardChains } from './chains.ts';
 import { dashboardErrorHandler } from './context.ts';
 import {
   attempt,
@@ -29,10 +30,8 @@ import {
   formFields,
   loadSettings,
   redirectWithFlash,
-  type SettingsChains,
   type SettingsFrame,
   SettingsPage,
-  settingsChains,
   settingsPath,
 } from './settings-common.tsx';
 import { renderDashboard, Time } from './shell.tsx';
@@ -526,7 +525,7 @@ function numberInput(text: string): number | null | string {
 /** Workspace Settings, Team, the invitation page and the audit log; mount at '/'. */
 export function createSettingsRoutes(deps: Deps): Hono {
   const app = new Hono();
-  const chains: SettingsChains = settingsChains(deps);
+  const chains: DashboardChains = dashboardChains(deps, 'settings');
   app.onError(dashboardErrorHandler(deps));
 
   // General.

@@ -16,6 +16,7 @@ import { changeMemberRole, listMembers, removeMember } from '../../services/memb
 import { transferOwnership } from '../../services/workspace-admin.ts';
 import { csrfToken } from '../middleware/csrf.ts';
 import { Page, renderPage } from '../pages/layout.tsx';
+import type { DashboardChains } from './chains.ts';
 import { dashboardErrorHandler } from './context.ts';
 import {
   attempt,
@@ -25,7 +26,6 @@ import {
   loadSettings,
   OneTimeSecret,
   redirectWithFlash,
-  type SettingsChains,
   type SettingsFrame,
   SettingsPage,
   settingsPath,
@@ -302,7 +302,7 @@ function InvitationPage(props: {
 }
 
 /** Team settings and the invitation page; mounted by createSettingsRoutes. */
-export function createTeamRoutes(deps: Deps, chains: SettingsChains): Hono {
+export function createTeamRoutes(deps: Deps, chains: DashboardChains): Hono {
   const app = new Hono();
   app.onError(dashboardErrorHandler(deps));
 

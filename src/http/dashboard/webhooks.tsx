@@ -17,6 +17,7 @@ import {
   type WebhookEventType,
 } from '../../services/webhooks.ts';
 import { requestOrigin } from '../oauth/common.ts';
+import { dashboardChains } from './chains.ts';
 import { dashboardErrorHandler } from './context.ts';
 import { DeliveryTable, shortText } from './deliveries.tsx';
 import {
@@ -28,7 +29,6 @@ import {
   redirectWithFlash,
   type SettingsFrame,
   SettingsPage,
-  settingsChains,
   settingsPath,
 } from './settings-common.tsx';
 import { CsrfField, renderDashboard, Time } from './shell.tsx';
@@ -384,7 +384,7 @@ type Status = 200 | 400 | 403 | 409 | 422;
 /** Workspace Settings > Webhooks; mount at '/' (app.ts, next to the other settings routers). */
 export function createWebhookRoutes(deps: Deps): Hono {
   const app = new Hono();
-  const chains = settingsChains(deps);
+  const chains = dashboardChains(deps, 'settings');
   app.onError(dashboardErrorHandler(deps));
 
   const listPage = async (

@@ -2,8 +2,8 @@ import { Hono } from 'hono';
 import { ApiError } from '../../domain/errors.ts';
 import type { Deps } from '../../services/deps.ts';
 import { createWorkspace } from '../../services/workspaces.ts';
+import { dashboardChains } from '../dashboard/chains.ts';
 import { dashboardErrorHandler, loadDashboardContext } from '../dashboard/context.ts';
-import { dashboardChains } from '../dashboard/index.ts';
 import { CsrfField, DashboardPage, renderDashboard } from '../dashboard/shell.tsx';
 
 // GET / : where a browser lands. Signed out → sign-in. Signed in with a workspace → that
@@ -59,7 +59,7 @@ function EmptyHome(props: {
 /** GET / and POST /w (create a workspace). */
 export function createHomePage(deps: Deps): Hono {
   const app = new Hono();
-  const chains = dashboardChains(deps);
+  const chains = dashboardChains(deps, 'content');
   const mcpUrl = `${deps.config.publicUrl}/mcp`;
   app.onError(dashboardErrorHandler(deps));
 
