@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import type { KeyManager } from './signing-keys.ts';
+import type { KeyManager } from './deps.ts';
 
 // JWT access tokens: RFC 9068 profile, signed ES256 (S16), verified strictly (S17).
 

@@ -5,7 +5,6 @@ import { iso } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { findDomain } from '../store/domains.ts';
 import {
-  findDefaultProject,
   findLink,
   findLinksByIds,
   insertLink,
@@ -14,7 +13,7 @@ import {
   softDeleteLink,
   updateLinkRow,
 } from '../store/links.ts';
-import { findWorkspaceProject } from '../store/projects.ts';
+import { findDefaultProject, findWorkspaceProject } from '../store/projects.ts';
 import { listRestorableLinkIds, restoreLinkRow } from '../store/retention.ts';
 import type { Access } from './access.ts';
 import { linkEventData, newEventId } from './delivery/events.ts';

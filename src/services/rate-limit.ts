@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { countRateLimitHit, deleteRateLimitWindowsBefore } from '../store/rate-limits.ts';
 import type { Deps } from './deps.ts';
 
 export interface RateDecision {
@@ -91,22 +91,12 @@ export function databaseRateLimiter(deps: Pick<Deps, 'db' | 'clock'>): RateLimit
     async hit(bucket, limit, windowMs) {
       const t = deps.clock.now();
       const windowStart = t - (t % windowMs);
-      const row = await deps.db
-        .insertInto('rate_limit_counters')
-        .values({ bucket: `${bucket}|${windowMs}`, window_start: windowStart, count: 1 })
-        .onConflict((oc) =>
-          oc.columns(['bucket', 'window_start']).doUpdateSet({ count: sql`rate_limit_counters.count + 1` }),
-        )
-        .returning('count')
-        .executeTakeFirstOrThrow();
+      const count = await countRateLimitHit(deps.db, `${bucket}|${windowMs}`, windowStart);
       if (t - lastSweep > 60_000) {
         lastSweep = t;
-        await deps.db
-          .deleteFrom('rate_limit_counters')
-          .where('window_start', '<', t - 2 * 86_400_000)
-          .execute();
+        await deleteRateLimitWindowsBefore(deps.db, t - 2 * 86_400_000);
       }
-      return decide(Number(row.count), limit, windowStart, windowMs);
+      return decide(count, limit, windowStart, windowMs);
     },
   };
 }

@@ -8,7 +8,7 @@ import {
   type StoredSigningKey,
 } from '../store/signing-keys.ts';
 import { audit } from './audit.ts';
-import type { Deps } from './deps.ts';
+import type { Deps, KeyManager, PublicJwk } from './deps.ts';
 
 // ES256 signing keys for access tokens (S16), stored encrypted (S37), rotated on a schedule (S21).
 //
@@ -34,31 +34,9 @@ export const UNKNOWN_KID_COOLDOWN_MS = 5_000;
 export const EXPIRY_LEEWAY_MS = 60_000;
 const ROTATION_CHECK_INTERVAL_MS = 60_000;
 
-/** A public key as served in the JWKS. */
-export interface PublicJwk extends JWK {
-  kty: 'EC';
-  crv: 'P-256';
-  x: string;
-  y: string;
-  kid: string;
-  alg: 'ES256';
-  use: 'sig';
-}
-
-export interface KeyManager {
-  /** Loads the keys and creates the first one (active at once) when there is none. */
-  init(): Promise<void>;
-  /** The key that signs now; may rotate lazily (at most one check a minute). */
-  signingKey(): Promise<{ kid: string; privateKey: CryptoKey }>;
-  /** Every published key: pending, active, and retired ones whose tokens may still be live. */
-  jwks(): Promise<{ keys: PublicJwk[] }>;
-  /** The verification key for `kid`, or undefined when it is unknown or no longer published. */
-  publicKeyFor(kid: string): Promise<CryptoKey | undefined>;
-  /** Creates a new key: published now, signing after PREPUBLISH_MS, or at once with `immediate`. */
-  rotate(reason: string, options?: { immediate?: boolean }): Promise<{ kid: string }>;
-  /** Creates a new key when the current one is due to be replaced; true when it created one. */
-  maybeRotate(): Promise<boolean>;
-}
+// KeyManager and PublicJwk are declared in deps.ts, where Deps holds the manager: declaring them here
+// made deps.ts import this module, which imports audit.ts, which imports deps.ts.
+export type { KeyManager, PublicJwk } from './deps.ts';
 
 interface CachedKey {
   row: StoredSigningKey;

@@ -17,13 +17,21 @@ import { type FaultReporter, faultReporter, faultTranslatingPool, isConnectionFa
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
+/**
+ * The database itself (not a transaction): what `Deps.db` holds and `Store.db` opens. Services use
+ * it only to hand to repositories and to open transactions (`.transaction().execute(...)`), so
+ * this alias is the one name they need: neither `kysely` nor the row schema (schema.ts) has to be
+ * imported outside store/.
+ */
+export type RootDb = Kysely<Database>;
+
 /** A query handle: the database or an open transaction. Repositories accept either. */
-export type Db = Kysely<Database> | Transaction<Database>;
+export type Db = RootDb | Transaction<Database>;
 
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface Store {
-  db: Kysely<Database>;
+  db: RootDb;
   dialect: Dialect;
   close(): Promise<void>;
   /** Runs `hook` at the start of `close()`, before the connections end (background work stops first). */

@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { parseObjectColumn } from './json-columns.ts';
 import type { WorkspaceIntegrationsTable } from './schema.ts';
 
 // Workspace integrations (workspace_integrations, migration 0050): one row per workspace and
@@ -20,22 +21,11 @@ export interface IntegrationRow {
   updatedAt: number;
 }
 
-function parseConfig(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
-}
-
 function toIntegration(row: WorkspaceIntegrationsTable): IntegrationRow {
   return {
     workspaceId: row.workspace_id,
     provider: row.provider,
-    config: parseConfig(row.config),
+    config: parseObjectColumn(row.config),
     sealedSecret: row.secret_sealed,
     status: row.status,
     statusDetail: row.status_detail,

@@ -1,8 +1,8 @@
-import type { Link, LinkProviderType, Project } from '../domain/types.ts';
+import type { Link, LinkProviderType } from '../domain/types.ts';
 import type { Db } from './db.ts';
+import { parseObjectColumn } from './json-columns.ts';
 import { prepared } from './prepared.ts';
 import type { LinksTable } from './schema.ts';
-import { toProject } from './workspaces.ts';
 
 // A link is always read with its project title, its creator's name and its domain, in one query.
 function selectLinks(db: Db) {
@@ -37,17 +37,6 @@ function selectLinks(db: Db) {
 
 type LinkRow = Awaited<ReturnType<ReturnType<typeof selectLinks>['executeTakeFirstOrThrow']>>;
 
-function parseMeta(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
-}
-
 function toLink(row: LinkRow): Link {
   return {
     id: row.id,
@@ -58,7 +47,7 @@ function toLink(row: LinkRow): Link {
     providerType: row.provider_type,
     providerId: row.provider_id,
     providerReference: row.provider_reference,
-    meta: parseMeta(row.meta),
+    meta: parseObjectColumn(row.meta),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     deletedAt: row.deleted_at,
@@ -211,16 +200,4 @@ export async function softDeleteLink(db: Db, linkId: string, now: number): Promi
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
-}
-
-/** The workspace's live default project, where a link without a project goes. */
-export async function findDefaultProject(db: Db, workspaceId: string): Promise<Project | undefined> {
-  const row = await db
-    .selectFrom('projects')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('is_default', '=', 1)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  return row && toProject(row);
 }

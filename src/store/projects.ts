@@ -72,3 +72,15 @@ export async function softDeleteProject(db: Db, projectId: string, now: number):
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/** The workspace's live default project, where a link without a project goes. */
+export async function findDefaultProject(db: Db, workspaceId: string): Promise<Project | undefined> {
+  const row = await db
+    .selectFrom('projects')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('is_default', '=', 1)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row && toProject(row);
+}

@@ -2,6 +2,7 @@ import type { SelectQueryBuilder } from 'kysely';
 import type { ResourceKind } from '../domain/recording-resources.ts';
 import type { Recording, RecordingListItem } from '../domain/types.ts';
 import type { Db } from './db.ts';
+import { parseObjectColumn } from './json-columns.ts';
 import { prepared } from './prepared.ts';
 import type { Database, RecordingResourcesTable, RecordingsTable } from './schema.ts';
 import { adjustWorkspaceUsage } from './usage.ts';
@@ -35,17 +36,6 @@ export interface RecordingFilter {
   projectId?: string | undefined;
   linkId?: string | undefined;
   createdBy?: string | undefined;
-}
-
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
 }
 
 function toResource(row: RecordingResourcesTable): StoredResource {
@@ -96,8 +86,8 @@ function toRecording(row: JoinedRow): Recording {
     status: row.status,
     durationMs: row.duration_ms,
     startedAt: row.started_at,
-    systemMeta: parseObject(row.system_meta),
-    customMeta: parseObject(row.custom_meta),
+    systemMeta: parseObjectColumn(row.system_meta),
+    customMeta: parseObjectColumn(row.custom_meta),
     notes: row.notes,
     expiresAt: row.expires_at,
     createdAt: row.created_at,

@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { parseStringListColumn } from './json-columns.ts';
 import type { WebhookEndpointsTable } from './schema.ts';
 
 // Webhook endpoints of a workspace (migration 0050, issue 10 §4). The signing secret is sealed by
@@ -37,22 +38,13 @@ export interface WebhookEndpointPatch {
   enabled?: boolean;
 }
 
-function parseEvents(text: string): string[] {
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
 function toEndpoint(row: WebhookEndpointsTable): WebhookEndpoint {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
     url: row.url,
     description: row.description,
-    events: parseEvents(row.events),
+    events: parseStringListColumn(row.events),
     sealedSecret: row.secret_sealed,
     enabled: Number(row.enabled) === 1,
     createdAt: Number(row.created_at),

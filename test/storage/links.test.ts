@@ -11,13 +11,13 @@ import {
   softDeleteDomain,
 } from '../../src/store/domains.ts';
 import {
-  findDefaultProject,
   findLink,
   insertLink,
   listWorkspaceLinks,
   softDeleteLink,
   updateLinkRow,
 } from '../../src/store/links.ts';
+import { findDefaultProject } from '../../src/store/projects.ts';
 import type { DomainsTable, LinksTable } from '../../src/store/schema.ts';
 import { teamWorkspace } from '../helpers/builders.ts';
 import { createTestApp, type TestApp, testDialect } from '../helpers/test-app.ts';
