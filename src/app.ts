@@ -4,6 +4,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from './domain
 import { createRestApi } from './http/api/index.ts';
 import { createAccountRoutes } from './http/dashboard/account.tsx';
 import { createDeliveryRoutes } from './http/dashboard/deliveries.tsx';
+import { createHomePage } from './http/dashboard/home.tsx';
 import { createDashboard } from './http/dashboard/index.ts';
 import { createIntegrationRoutes } from './http/dashboard/integrations.tsx';
 import { createSettingsRoutes } from './http/dashboard/settings.tsx';
@@ -23,7 +24,6 @@ import { createProtectedResourceRoutes } from './http/oauth/protected-resource.t
 import { createRegisterRoute } from './http/oauth/register.ts';
 import { createTokenRoutes } from './http/oauth/token.ts';
 import { createAuthPages } from './http/pages/auth-pages.tsx';
-import { createHomePage } from './http/pages/home.tsx';
 import { createRecorderApi, documentRecorderApi, RECORDER_API_PATH } from './http/recorder/api.ts';
 import { createRecorderPage } from './http/recorder/page.tsx';
 import { createSdkRoutes } from './http/sdk/route.ts';

@@ -4,7 +4,7 @@ import type { Deps } from '../../services/deps.ts';
 import { requireCsrf } from '../middleware/csrf.ts';
 import { sessionMiddleware } from '../middleware/session.ts';
 import { textGuard } from '../middleware/text-guard.ts';
-import { renderErrorPage } from '../pages/error-page.tsx';
+import { renderErrorPage } from '../views/error-page.tsx';
 import { dashboardHeaders } from './shell.tsx';
 
 // The middleware chains of every dashboard router, attached per route (never with use('*')), so

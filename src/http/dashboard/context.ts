@@ -9,7 +9,7 @@ import { listMyWorkspaces } from '../../services/workspace-admin.ts';
 import { csrfToken } from '../middleware/csrf.ts';
 import { clientWentAway } from '../middleware/error-handler.ts';
 import { secureCookies } from '../middleware/session.ts';
-import { renderErrorPage } from '../pages/error-page.tsx';
+import { renderErrorPage } from '../views/error-page.tsx';
 import type { ShellWorkspace } from './shell.tsx';
 
 // Per-request context of a dashboard page: who is signed in, their workspaces (for the switcher)

@@ -7,8 +7,8 @@ import { csrfToken, requireCsrf } from '../middleware/csrf.ts';
 import { pageSecurityHeaders } from '../middleware/security-headers.ts';
 import { sessionMiddleware, signInBrowser } from '../middleware/session.ts';
 import { textGuard } from '../middleware/text-guard.ts';
-import { renderErrorPage } from '../pages/error-page.tsx';
-import { Page, renderPage } from '../pages/layout.tsx';
+import { renderErrorPage } from '../views/error-page.tsx';
+import { Page, renderPage } from '../views/layout.tsx';
 import { friendly } from './settings-common.tsx';
 
 // First run (issue 5): `userplane serve` prints /setup/<token> while the database has no users.

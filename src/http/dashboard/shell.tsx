@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Role } from '../../domain/permissions.ts';
-import { ICON_PATH, STYLESHEET_PATH } from '../pages/layout.tsx';
+import { ICON_PATH, STYLESHEET_PATH } from '../views/layout.tsx';
 
 // The dashboard's page shell (PRODUCT.md §6): a header with a workspace switcher and an account
 // menu, the section navigation, an optional flash message, and the page's content. Everything works

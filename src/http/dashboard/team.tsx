@@ -15,7 +15,7 @@ import {
 import { changeMemberRole, listMembers, removeMember } from '../../services/members.ts';
 import { transferOwnership } from '../../services/workspace-admin.ts';
 import { csrfToken } from '../middleware/csrf.ts';
-import { Page, renderPage } from '../pages/layout.tsx';
+import { Page, renderPage } from '../views/layout.tsx';
 import type { DashboardChains } from './chains.ts';
 import { dashboardErrorHandler } from './context.ts';
 import {

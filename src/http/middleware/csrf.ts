@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { constantTimeEqual, hmacBase64Url, randomToken } from '../../lib/crypto.ts';
-import { renderErrorPage } from '../pages/error-page.tsx';
+import { renderErrorPage } from '../views/error-page.tsx';
 
 // CSRF protection for every state-changing form (SECURITY.md S28).
 //

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ApiError, DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from '../../domain/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { renderErrorPage } from '../pages/error-page.tsx';
+import { renderErrorPage } from '../views/error-page.tsx';
 
 const UNAVAILABLE_MESSAGE =
   'The service cannot reach its database right now; nothing was changed. Try again in a few seconds.';

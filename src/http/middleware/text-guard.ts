@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { validationError } from '../../domain/errors.ts';
 import { type TextKind, textProblem } from '../../domain/text-rules.ts';
-import { renderErrorPage } from '../pages/error-page.tsx';
+import { renderErrorPage } from '../views/error-page.tsx';
 
 // The text rule (domain/text-rules.ts) for the surfaces that read requests by hand rather than
 // through a zod schema: the dashboard, the sign-in pages, first-run setup, the recorder page and

@@ -14,8 +14,8 @@ import {
 import { csrfToken, requireCsrf } from '../middleware/csrf.ts';
 import { secureCookies } from '../middleware/session.ts';
 import { ConsentPage } from '../pages/consent.tsx';
-import { renderErrorPage } from '../pages/error-page.tsx';
-import { renderPage } from '../pages/layout.tsx';
+import { renderErrorPage } from '../views/error-page.tsx';
+import { renderPage } from '../views/layout.tsx';
 import { requestOrigin } from './common.ts';
 
 /** The cookie that binds a pending authorization to the browser that started it (S29). */

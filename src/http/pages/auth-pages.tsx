@@ -18,12 +18,12 @@ import {
   signInBrowser,
 } from '../middleware/session.ts';
 import { textGuard } from '../middleware/text-guard.ts';
-import { renderErrorPage } from './error-page.tsx';
-import { ICON_PATH, Page, renderPage, STYLESHEET_PATH } from './layout.tsx';
+import { renderErrorPage } from '../views/error-page.tsx';
+import { ICON_PATH, Page, renderPage, STYLESHEET_PATH } from '../views/layout.tsx';
+import { APP_CSS, ICON_SVG } from '../views/styles.ts';
 import { safeReturnTo } from './return-to.ts';
 import { SignInPage } from './signin.tsx';
 import { SignUpClosedPage, SignUpPage } from './signup.tsx';
-import { APP_CSS, ICON_SVG } from './styles.ts';
 
 // Sign-in, sign-up and sign-out (SECURITY.md S4, S5, S27, S28, S30, S31). Plain HTML forms that
 // work without JavaScript. Middleware is attached per route, not with use('*'), so mounting this

@@ -1,4 +1,4 @@
-import { Page } from './layout.tsx';
+import { Page } from '../views/layout.tsx';
 
 // The consent screen (SECURITY.md S29): who is asking (name, icon, verified or not), where the
 // answer goes (the redirect host, with a warning for loopback), and what it may do (the scope).

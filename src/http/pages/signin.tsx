@@ -1,5 +1,5 @@
 import type { User } from '../../domain/types.ts';
-import { Page } from './layout.tsx';
+import { Page } from '../views/layout.tsx';
 
 // The sign-in form. Contract (tests and tools rely on it): labelled inputs `email` and
 // `password`, hidden `csrf` and `return_to`, POST /signin.

@@ -1,4 +1,4 @@
-import { Page } from './layout.tsx';
+import { Page } from '../views/layout.tsx';
 
 // The sign-up form: labelled `email`, `password`, optional `name`, hidden `csrf` and `return_to`.
 

@@ -8,7 +8,7 @@ import { MAX_VIDEO_BYTES } from '../../domain/recording-resources.ts';
 import type { Deps } from '../../services/deps.ts';
 import { getRecorderLink, MAX_RECORDER_NOTES, type RecorderLinkView } from '../../services/recorder.ts';
 import { textGuard } from '../middleware/text-guard.ts';
-import { ICON_PATH, STYLESHEET_PATH } from '../pages/layout.tsx';
+import { ICON_PATH, STYLESHEET_PATH } from '../views/layout.tsx';
 
 // The public recorder page behind a link (docs/recorder.md): GET /r/{linkId}. No sign-in. The page
 // says who asked, what will be captured, and asks for consent; /assets/recorder.js then records the

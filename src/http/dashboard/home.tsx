@@ -2,9 +2,9 @@ import { Hono } from 'hono';
 import { ApiError } from '../../domain/errors.ts';
 import type { Deps } from '../../services/deps.ts';
 import { createWorkspace } from '../../services/workspaces.ts';
-import { dashboardChains } from '../dashboard/chains.ts';
-import { dashboardErrorHandler, loadDashboardContext } from '../dashboard/context.ts';
-import { CsrfField, DashboardPage, renderDashboard } from '../dashboard/shell.tsx';
+import { dashboardChains } from './chains.ts';
+import { dashboardErrorHandler, loadDashboardContext } from './context.ts';
+import { CsrfField, DashboardPage, renderDashboard } from './shell.tsx';
 
 // GET / : where a browser lands. Signed out → sign-in. Signed in with a workspace → that
 // workspace's recordings. Signed in without one → an empty state that creates the first workspace.
