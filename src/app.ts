@@ -18,11 +18,10 @@ import { hostCheck } from './http/middleware/host-check.ts';
 import { pageSecurityHeaders } from './http/middleware/security-headers.ts';
 import { sessionMiddleware } from './http/middleware/session.ts';
 import { createAuthorizeRoutes } from './http/oauth/authorize.tsx';
+import { createOAuthEndpoints } from './http/oauth/index.ts';
 import { createJwksRoute } from './http/oauth/jwks.ts';
 import { createMetadataRoutes } from './http/oauth/metadata.ts';
 import { createProtectedResourceRoutes } from './http/oauth/protected-resource.ts';
-import { createRegisterRoute } from './http/oauth/register.ts';
-import { createTokenRoutes } from './http/oauth/token.ts';
 import { createAuthPages } from './http/pages/auth-pages.tsx';
 import { createRecorderApi, documentRecorderApi, RECORDER_API_PATH } from './http/recorder/api.ts';
 import { createRecorderPage } from './http/recorder/page.tsx';
@@ -225,8 +224,7 @@ export function buildApp(options: AppOptions): BuiltApp {
   // The OAuth 2.1 authorization server and its browser pages.
   app.route('/', createMetadataRoutes(deps));
   app.route('/', createJwksRoute(deps.keys));
-  app.route('/', createRegisterRoute(deps, limiter));
-  app.route('/', createTokenRoutes(deps));
+  app.route('/', createOAuthEndpoints(deps, limiter)); // /register, /token, /revoke
   app.route('/', createAuthPages(deps, limiter));
   app.route('/', createHomePage(deps));
   app.route('/', createDashboard(deps));

@@ -1,12 +1,11 @@
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { LocalAuthorizationError, RedirectedAuthorizationError } from '../../domain/oauth/errors.ts';
 import { randomToken } from '../../lib/crypto.ts';
 import type { Deps } from '../../services/deps.ts';
 import {
   authorizationResponseUrl,
   decideAuthorization,
-  LocalAuthorizationError,
-  RedirectedAuthorizationError,
   type ResumeOutcome,
   resumeAuthorization,
   startAuthorization,
@@ -74,7 +73,9 @@ export function createAuthorizeRoutes(deps: Deps): Hono {
     );
   }
 
-  function handleError(c: Context, error: unknown): Response {
+  // The one error handler of these routes: a failure before the redirect URI is trusted is our own
+  // page (S1), one after it goes back to the client; anything else to the generic handler.
+  app.onError((error, c) => {
     if (error instanceof LocalAuthorizationError) {
       return renderErrorPage(c, error.status as 400, error.title, error.message);
     }
@@ -88,37 +89,29 @@ export function createAuthorizeRoutes(deps: Deps): Hono {
       );
     }
     throw error;
-  }
+  });
 
   app.get('/authorize', async (c) => {
-    try {
-      const url = new URL(c.req.url);
-      const query: Record<string, string[]> = {};
-      for (const key of new Set(url.searchParams.keys())) query[key] = url.searchParams.getAll(key);
-      const outcome = await startAuthorization(deps, {
-        query,
-        browserBinding: bindingCookie(c, deps),
-        userId: c.get('session')?.userId,
-        origin: requestOrigin(c, deps.config.trustProxy),
-      });
-      return respond(c, outcome);
-    } catch (error) {
-      return handleError(c, error);
-    }
+    const url = new URL(c.req.url);
+    const query: Record<string, string[]> = {};
+    for (const key of new Set(url.searchParams.keys())) query[key] = url.searchParams.getAll(key);
+    const outcome = await startAuthorization(deps, {
+      query,
+      browserBinding: bindingCookie(c, deps),
+      userId: c.get('session')?.userId,
+      origin: requestOrigin(c, deps.config.trustProxy),
+    });
+    return respond(c, outcome);
   });
 
   app.get('/authorize/resume', async (c) => {
-    try {
-      const outcome = await resumeAuthorization(deps, {
-        pendingId: c.req.query('pending'),
-        browserBinding: getCookie(c, BINDING_COOKIE),
-        userId: c.get('session')?.userId,
-        origin: requestOrigin(c, deps.config.trustProxy),
-      });
-      return respond(c, outcome);
-    } catch (error) {
-      return handleError(c, error);
-    }
+    const outcome = await resumeAuthorization(deps, {
+      pendingId: c.req.query('pending'),
+      browserBinding: getCookie(c, BINDING_COOKIE),
+      userId: c.get('session')?.userId,
+      origin: requestOrigin(c, deps.config.trustProxy),
+    });
+    return respond(c, outcome);
   });
 
   app.post('/authorize/decision', requireCsrf(), async (c) => {
@@ -127,18 +120,14 @@ export function createAuthorizeRoutes(deps: Deps): Hono {
     const pendingId = typeof form.pending === 'string' ? form.pending : undefined;
     if (!session)
       return c.redirect(`/signin?return_to=${encodeURIComponent(resumePath(pendingId ?? ''))}`, 303);
-    try {
-      await decideAuthorization(deps, {
-        pendingId,
-        browserBinding: getCookie(c, BINDING_COOKIE),
-        userId: session.userId,
-        decision: typeof form.decision === 'string' ? form.decision : undefined,
-        origin: requestOrigin(c, deps.config.trustProxy),
-      });
-      return c.redirect(resumePath(pendingId ?? ''), 303);
-    } catch (error) {
-      return handleError(c, error);
-    }
+    await decideAuthorization(deps, {
+      pendingId,
+      browserBinding: getCookie(c, BINDING_COOKIE),
+      userId: session.userId,
+      decision: typeof form.decision === 'string' ? form.decision : undefined,
+      origin: requestOrigin(c, deps.config.trustProxy),
+    });
+    return c.redirect(resumePath(pendingId ?? ''), 303);
   });
   return app;
 }

@@ -10,31 +10,28 @@ import { clientIp } from '../middleware/client-ip.ts';
 /** Form bodies of the token, revocation endpoints are small; anything bigger is refused (S38). */
 export const MAX_FORM_BYTES = 16 * 1024;
 
-/** The JSON error body of RFC 6749 §5.2; `WWW-Authenticate` for a failed client authentication. */
-export function oauthErrorResponse(c: Context, error: OAuthError): Response {
-  c.header('Cache-Control', 'no-store');
-  if (error.status === 401) c.header('WWW-Authenticate', 'Basic realm="userplane", error="invalid_client"');
-  return c.json(error.toJSON(), error.status as 400);
-}
-
 /**
- * The answer to a failed token, revocation or registration request: OAuth errors as RFC 6749 §5.2
- * bodies, an unreachable database as `temporarily_unavailable` (503, Retry-After) so clients retry
- * instead of dropping their tokens; anything else is rethrown to the generic handler.
+ * The error handler of the authorization server's JSON endpoints (registration, token, revocation),
+ * installed once by createOAuthEndpoints: OAuth errors as RFC 6749 §5.2 bodies, `no-store`,
+ * `WWW-Authenticate` for a failed client authentication, Retry-After for a refusal that passes; an
+ * unreachable database as `temporarily_unavailable` (503, Retry-After) so clients retry instead of
+ * dropping their tokens; anything else is rethrown to the generic handler.
  */
-export function oauthFailure(c: Context, error: unknown): Response {
-  if (error instanceof OAuthError) return oauthErrorResponse(c, error);
-  if (error instanceof DatabaseUnavailableError) {
-    c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-    return oauthErrorResponse(
-      c,
-      new OAuthError(
-        'temporarily_unavailable',
-        'The authorization server is briefly unavailable; try again shortly',
-      ),
-    );
-  }
-  throw error;
+export function renderOAuthError(error: Error, c: Context): Response {
+  const oauth =
+    error instanceof DatabaseUnavailableError
+      ? new OAuthError(
+          'temporarily_unavailable',
+          'The authorization server is briefly unavailable; try again shortly',
+          503,
+          DATABASE_RETRY_AFTER_SECONDS,
+        )
+      : error;
+  if (!(oauth instanceof OAuthError)) throw error;
+  if (oauth.retryAfterSeconds !== undefined) c.header('Retry-After', String(oauth.retryAfterSeconds));
+  c.header('Cache-Control', 'no-store');
+  if (oauth.status === 401) c.header('WWW-Authenticate', 'Basic realm="userplane", error="invalid_client"');
+  return c.json(oauth.toJSON(), oauth.status as 400);
 }
 
 /**

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Deps } from '../../services/deps.ts';
 import { mcpResourceUrl } from '../../services/oauth/tokens.ts';
 import { oauthCors } from './common.ts';
+import { GRANT_HANDLERS } from './token.ts';
 
 /** RFC 8414 authorization server metadata; `issuer` is PUBLIC_URL byte for byte (§3.3). */
 export function authorizationServerMetadata(deps: Pick<Deps, 'config'>) {
@@ -16,7 +17,8 @@ export function authorizationServerMetadata(deps: Pick<Deps, 'config'>) {
     scopes_supported: ['mcp:tools'],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    // What /token serves, from its own table (S33).
+    grant_types_supported: [...GRANT_HANDLERS.keys()],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
     revocation_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],

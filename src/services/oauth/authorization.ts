@@ -1,4 +1,9 @@
-import { OAuthError } from '../../domain/oauth/errors.ts';
+import {
+  LocalAuthorizationError,
+  OAuthError,
+  RedirectedAuthorizationError,
+  type ValidatedRedirect,
+} from '../../domain/oauth/errors.ts';
 import { parameterProblem } from '../../domain/oauth/parameters.ts';
 import { isValidCodeChallenge } from '../../domain/oauth/pkce.ts';
 import { isLoopbackRedirect, redirectHost, redirectUriMatches } from '../../domain/oauth/redirect-uri.ts';
@@ -27,35 +32,6 @@ import type { Deps } from '../deps.ts';
 import { type OAuthClient, resolveClient } from './clients.ts';
 import { CODE_TTL_MS, PENDING_TTL_MS } from './lifetimes.ts';
 import { mcpResourceUrl } from './tokens.ts';
-
-/** Where the authorization response goes, once the redirect URI is trusted. */
-export interface ValidatedRedirect {
-  redirectUri: string;
-  state?: string;
-}
-
-/** A failure before the redirect URI is trusted: shown on our own page, never redirected (S1). */
-export class LocalAuthorizationError extends Error {
-  override name = 'LocalAuthorizationError';
-  constructor(
-    readonly title: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-/** A failure after the redirect URI is trusted: sent to the client (RFC 6749 §4.1.2.1) with iss (S34). */
-export class RedirectedAuthorizationError extends Error {
-  override name = 'RedirectedAuthorizationError';
-  constructor(
-    readonly redirect: ValidatedRedirect,
-    readonly error: OAuthError,
-  ) {
-    super(error.description);
-  }
-}
 
 /** The validated request kept while the user signs in and decides. */
 interface RequestParams {
