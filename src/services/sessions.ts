@@ -10,7 +10,10 @@ import {
   touchBrowserSession,
 } from '../store/sessions.ts';
 import { findUserById } from '../store/users.ts';
+import { audit } from './audit.ts';
 import type { Deps } from './deps.ts';
+import type { RateDecision, RateLimiter } from './rate-limit.ts';
+import { authenticate, signedInBeforeFrom } from './users.ts';
 
 export type { BrowserSession } from '../store/sessions.ts';
 
@@ -83,4 +86,78 @@ export async function endSession(deps: Deps, rawId: string): Promise<boolean> {
 /** Ends every session of a user, e.g. after a password change or account removal. */
 export async function endAllSessions(deps: Deps, userId: string): Promise<number> {
   return endUserBrowserSessions(deps.db, userId, deps.clock.now());
+}
+
+/** The per-address sign-in window: SIGNIN_RATE_LIMIT_PER_MINUTE attempts per minute (S31). */
+const ADDRESS_LIMIT_WINDOW_MS = 60_000;
+/** The per-account sign-in limit: this many times the per-address one, over this window (S31). */
+const ACCOUNT_LIMIT_FACTOR = 10;
+const ACCOUNT_LIMIT_WINDOW_MS = 15 * 60_000;
+
+/** A sign-in form as sent: the email (trimmed), the password, and where it came from. */
+export interface SignInAttempt {
+  email: string;
+  password: string;
+  ip: string;
+  userAgent: string | null;
+  /** The browser's current session cookie, ended by the new session (S30). */
+  previousRawId?: string | undefined;
+}
+
+/** What a sign-in attempt came to; `failed` never says whether the email exists (S31). */
+export type SignInOutcome =
+  | { kind: 'signed_in'; user: User; rawId: string; session: BrowserSession }
+  | { kind: 'too_many'; retryAfterSeconds: number }
+  | { kind: 'failed' };
+
+/** Seconds until every refused decision allows again (at least 1), or undefined when none refused. */
+function retryAfterSeconds(deps: Deps, decisions: RateDecision[]): number | undefined {
+  const refused = decisions.filter((d) => !d.allowed);
+  if (refused.length === 0) return undefined;
+  const resetAt = Math.max(...refused.map((d) => d.resetAt));
+  return Math.max(1, Math.ceil((resetAt - deps.clock.now()) / 1000));
+}
+
+/**
+ * Signs in with email and password: the rate limits, the password check, a fresh session (the id
+ * changes at sign-in, S30) and the audit event the workspace log shows (issue 5).
+ */
+export async function signIn(
+  deps: Deps,
+  limiter: RateLimiter,
+  attempt: SignInAttempt,
+): Promise<SignInOutcome> {
+  const { email, password, ip, userAgent } = attempt;
+  // Every attempt counts before any password work, so a flood costs us no argon2 time (S31):
+  // - per address, strictly (SIGNIN_RATE_LIMIT_PER_MINUTE);
+  // - per account, ten times that over a quarter of an hour, and only for addresses that have not
+  //   signed in to the account before: guessing from many addresses is slowed, but nobody can
+  //   lock the owner out of the places they usually sign in from. The account bucket is keyed by
+  //   a hash (counters never hold emails) and exists for unknown emails too, so it reveals nothing.
+  const limit = deps.config.signinRateLimitPerMinute;
+  const decisions = [await limiter.hit(`signin:ip:${ip}`, limit, ADDRESS_LIMIT_WINDOW_MS)];
+  if (!(await signedInBeforeFrom(deps, email, ip))) {
+    decisions.push(
+      await limiter.hit(
+        `signin:acct:${sha256Hex(email.toLowerCase())}`,
+        limit * ACCOUNT_LIMIT_FACTOR,
+        ACCOUNT_LIMIT_WINDOW_MS,
+      ),
+    );
+  }
+  const retryAfter = retryAfterSeconds(deps, decisions);
+  if (retryAfter !== undefined) return { kind: 'too_many', retryAfterSeconds: retryAfter };
+
+  // authenticate spends the same argon2 time on an unknown email as on a wrong password.
+  const user = email && password ? await authenticate(deps, email, password) : undefined;
+  if (!user) return { kind: 'failed' };
+  const { rawId, session } = await startSession(deps, {
+    userId: user.id,
+    previousRawId: attempt.previousRawId,
+    ip,
+    userAgent,
+  });
+  await audit(deps, 'user.signed_in', { userId: user.id, origin: { ip, userAgent } });
+  deps.log.info({ userId: user.id }, 'browser signed in');
+  return { kind: 'signed_in', user, rawId, session };
 }

@@ -2,12 +2,10 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from '../../domain/errors.ts';
-import { sha256Hex } from '../../lib/crypto.ts';
-import { audit } from '../../services/audit.ts';
 import type { Deps } from '../../services/deps.ts';
 import type { RateDecision, RateLimiter } from '../../services/rate-limit.ts';
-import { endSession } from '../../services/sessions.ts';
-import { authenticate, createUser, signedInBeforeFrom } from '../../services/users.ts';
+import { endSession, signIn } from '../../services/sessions.ts';
+import { createUser } from '../../services/users.ts';
 import { clientIp } from '../middleware/client-ip.ts';
 import { csrfToken, requireCsrf } from '../middleware/csrf.ts';
 import { pageSecurityHeaders } from '../middleware/security-headers.ts';
@@ -15,6 +13,7 @@ import {
   clearSessionCookie,
   SESSION_COOKIE,
   sessionMiddleware,
+  setSessionCookie,
   signInBrowser,
 } from '../middleware/session.ts';
 import { textGuard } from '../middleware/text-guard.ts';
@@ -41,18 +40,18 @@ function field(form: Record<string, unknown>, name: string, max: number): string
   return typeof value === 'string' ? value.slice(0, max) : '';
 }
 
-/** The per-account sign-in limit: this many times the per-address one, over this window (S31). */
-const ACCOUNT_LIMIT_FACTOR = 10;
-const ACCOUNT_LIMIT_WINDOW_MS = 15 * 60_000;
+/** The 429 page with Retry-After (S31). */
+function tooManyPage(c: Context, seconds: number, what: string): Response {
+  c.header('Retry-After', String(seconds));
+  return renderErrorPage(c, 429, `Too many ${what} attempts`, `Wait ${seconds} seconds, then try again.`);
+}
 
 /** Sends 429 with Retry-After when any decision refused (S31). */
 function tooMany(c: Context, deps: Deps, decisions: RateDecision[], what: string): Response | undefined {
   const refused = decisions.filter((d) => !d.allowed);
   if (refused.length === 0) return undefined;
   const resetAt = Math.max(...refused.map((d) => d.resetAt));
-  const seconds = Math.max(1, Math.ceil((resetAt - deps.clock.now()) / 1000));
-  c.header('Retry-After', String(seconds));
-  return renderErrorPage(c, 429, `Too many ${what} attempts`, `Wait ${seconds} seconds, then try again.`);
+  return tooManyPage(c, Math.max(1, Math.ceil((resetAt - deps.clock.now()) / 1000)), what);
 }
 
 /** The sign-in, sign-up and sign-out pages, and the stylesheet; mount at '/'. */
@@ -104,29 +103,16 @@ export function createAuthPages(deps: Deps, limiter: RateLimiter): Hono {
     const email = field(form, 'email', 254).trim();
     const password = field(form, 'password', 256);
     const returnTo = safeReturnTo(form.return_to, config.publicUrl);
-    const ip = clientIp(c, config.trustProxy);
-    // Every attempt counts before any password work, so a flood costs us no argon2 time (S31):
-    // - per address, strictly (SIGNIN_RATE_LIMIT_PER_MINUTE);
-    // - per account, ten times that over a quarter of an hour, and only for addresses that have not
-    //   signed in to the account before: guessing from many addresses is slowed, but nobody can
-    //   lock the owner out of the places they usually sign in from. The account bucket is keyed by
-    //   a hash (counters never hold emails) and exists for unknown emails too, so it reveals nothing.
-    const limit = config.signinRateLimitPerMinute;
-    const decisions = [await limiter.hit(`signin:ip:${ip}`, limit, MINUTE)];
-    if (!(await signedInBeforeFrom(deps, email, ip))) {
-      decisions.push(
-        await limiter.hit(
-          `signin:acct:${sha256Hex(email.toLowerCase())}`,
-          limit * ACCOUNT_LIMIT_FACTOR,
-          ACCOUNT_LIMIT_WINDOW_MS,
-        ),
-      );
-    }
-    const refused = tooMany(c, deps, decisions, 'sign-in');
-    if (refused) return refused;
-
-    const user = email && password ? await authenticate(deps, email, password) : undefined;
-    if (!user) {
+    // The checks, the session and the audit event are the service's (services/sessions.ts).
+    const outcome = await signIn(deps, limiter, {
+      email,
+      password,
+      ip: clientIp(c, config.trustProxy),
+      userAgent: c.req.header('user-agent') ?? null,
+      previousRawId: getCookie(c, SESSION_COOKIE),
+    });
+    if (outcome.kind === 'too_many') return tooManyPage(c, outcome.retryAfterSeconds, 'sign-in');
+    if (outcome.kind === 'failed') {
       return renderPage(
         c,
         <SignInPage
@@ -140,13 +126,7 @@ export function createAuthPages(deps: Deps, limiter: RateLimiter): Hono {
         401,
       );
     }
-    await signInBrowser(c, deps, user);
-    // The workspace audit log shows members' sign-ins (issue 5).
-    await audit(deps, 'user.signed_in', {
-      userId: user.id,
-      origin: { ip, userAgent: c.req.header('user-agent') ?? null },
-    });
-    deps.log.info({ userId: user.id }, 'browser signed in');
+    setSessionCookie(c, config, outcome.rawId);
     // S5: after a form POST carrying credentials, 303 so the browser follows with a GET.
     return c.redirect(returnTo, 303);
   });
