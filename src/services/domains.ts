@@ -42,14 +42,12 @@ export async function addDomain(
   const verified = input.verified === true;
   const domain = await insertDomain(deps.db, {
     id: newId('dom', now),
-    workspace_id: workspaceId,
+    workspaceId,
     host,
     status: verified ? 'verified' : 'pending',
-    verification_token: `userplane-${randomToken(24)}`,
-    verified_at: verified ? now : null,
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
+    verificationToken: `userplane-${randomToken(24)}`,
+    verifiedAt: verified ? now : null,
+    createdAt: now,
   });
   // The unique index caught a concurrent add of the same host.
   if (!domain) throw duplicate(host);

@@ -224,21 +224,19 @@ export async function startRecording(
     }
     await insertRecording(trx, {
       id: recordingId,
-      workspace_id: link.workspaceId,
-      project_id: link.projectId,
-      link_id: link.id,
-      creator_member_id: link.creatorMemberId,
+      workspaceId: link.workspaceId,
+      projectId: link.projectId,
+      linkId: link.id,
+      creatorMemberId: link.creatorMemberId,
       status: 'pending',
-      duration_ms: input.durationMs,
-      started_at: input.startedAt ?? null,
-      system_meta: JSON.stringify(cleanSystemMeta(input.systemMeta)),
-      custom_meta: JSON.stringify(input.customMeta ?? {}),
+      durationMs: input.durationMs,
+      startedAt: input.startedAt ?? null,
+      systemMeta: cleanSystemMeta(input.systemMeta),
+      customMeta: input.customMeta ?? {},
       notes: input.notes?.trim() ? input.notes.trim() : null,
-      expires_at: link.projectRetentionDays === null ? null : now + link.projectRetentionDays * DAY_MS,
-      failure_reason: null,
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
+      expiresAt: link.projectRetentionDays === null ? null : now + link.projectRetentionDays * DAY_MS,
+      failureReason: null,
+      createdAt: now,
     });
   });
   const expiresAtSec = Math.floor((now + UPLOAD_TOKEN_TTL_MS) / 1000);
@@ -381,16 +379,16 @@ export async function attachLog(
   // One commit (one fsync on SQLite) for the row and the recording's activity time.
   await deps.db.transaction().execute(async (trx) => {
     await upsertResource(trx, {
-      recording_id: recordingId,
+      recordingId,
       kind,
-      storage_path: file.storagePath,
-      content_type: contentType,
+      storagePath: file.storagePath,
+      contentType,
       size: file.size,
-      duration_ms: null,
-      dropped_entries: result.invalidLines.length,
-      created_at: now,
+      durationMs: null,
+      droppedEntries: result.invalidLines.length,
+      createdAt: now,
     });
-    await updatePendingRecording(trx, recordingId, { updated_at: now });
+    await updatePendingRecording(trx, recordingId, {}, now);
   });
   return {
     kind,
@@ -414,13 +412,15 @@ export async function attachMetadata(
   await requireVerifiedOrigin(deps, target, origin);
   checkMeta('systemMeta', input.systemMeta);
   checkMeta('customMeta', input.customMeta);
-  await updatePendingRecording(deps.db, recordingId, {
-    ...(input.systemMeta !== undefined
-      ? { system_meta: JSON.stringify(cleanSystemMeta(input.systemMeta)) }
-      : {}),
-    ...(input.customMeta !== undefined ? { custom_meta: JSON.stringify(input.customMeta) } : {}),
-    updated_at: deps.clock.now(),
-  });
+  await updatePendingRecording(
+    deps.db,
+    recordingId,
+    {
+      ...(input.systemMeta !== undefined ? { systemMeta: cleanSystemMeta(input.systemMeta) } : {}),
+      ...(input.customMeta !== undefined ? { customMeta: input.customMeta } : {}),
+    },
+    deps.clock.now(),
+  );
 }
 
 /** Stores the thumbnail of a pending recording (`target` from authorizeUpload): PNG, JPEG or WebP by its first bytes, ≤ 10 MB. */
@@ -454,16 +454,16 @@ export async function attachThumbnail(
   // One commit (one fsync on SQLite) for the row and the recording's activity time.
   await deps.db.transaction().execute(async (trx) => {
     await upsertResource(trx, {
-      recording_id: recordingId,
+      recordingId,
       kind: 'thumbnail',
-      storage_path: file.storagePath,
-      content_type: type,
+      storagePath: file.storagePath,
+      contentType: type,
       size: file.size,
-      duration_ms: null,
-      dropped_entries: 0,
-      created_at: now,
+      durationMs: null,
+      droppedEntries: 0,
+      createdAt: now,
     });
-    await updatePendingRecording(trx, recordingId, { updated_at: now });
+    await updatePendingRecording(trx, recordingId, {}, now);
   });
   return { kind: 'thumbnail', size: file.size, type };
 }
@@ -499,16 +499,16 @@ export async function acceptVideoUpload(
   // One commit (one fsync on SQLite) for the row and the recording's activity time.
   await deps.db.transaction().execute(async (trx) => {
     await upsertResource(trx, {
-      recording_id: recordingId,
+      recordingId,
       kind: 'video',
-      storage_path: relative,
-      content_type: type,
+      storagePath: relative,
+      contentType: type,
       size: stored.size,
-      duration_ms: target.durationMs,
-      dropped_entries: 0,
-      created_at: now,
+      durationMs: target.durationMs,
+      droppedEntries: 0,
+      createdAt: now,
     });
-    await updatePendingRecording(trx, recordingId, { updated_at: now });
+    await updatePendingRecording(trx, recordingId, {}, now);
   });
   return { type, size: stored.size };
 }
@@ -530,11 +530,12 @@ export async function finishRecording(
   // Read before the transaction: the summary counts console errors in the stored log file.
   const summary = await recordingSummary(deps, recordingId);
   const settled = await deps.db.transaction().execute(async (trx) => {
-    const ok = await settleRecording(trx, recordingId, {
-      status: 'ready',
-      failure_reason: null,
-      updated_at: deps.clock.now(),
-    });
+    const ok = await settleRecording(
+      trx,
+      recordingId,
+      { status: 'ready', failureReason: null },
+      deps.clock.now(),
+    );
     // "Recording received" (e-mail, Slack, the help-desk note, webhooks) commits with the status.
     if (ok && summary) {
       await publish(deps, trx, {
@@ -578,11 +579,12 @@ export async function failAbandonedUploads(
     const active = await lastActivity(stale.id);
     if (active !== undefined && active > cutoff) continue;
     const settled = await deps.db.transaction().execute(async (trx) => {
-      const ok = await settleRecording(trx, stale.id, {
-        status: 'failed',
-        failure_reason: 'abandoned: no upload activity for 24 hours',
-        updated_at: now,
-      });
+      const ok = await settleRecording(
+        trx,
+        stale.id,
+        { status: 'failed', failureReason: 'abandoned: no upload activity for 24 hours' },
+        now,
+      );
       if (ok) {
         await releaseRecordingSlot(trx, stale.linkId);
         // Its files are removed below: its resource rows (and their bytes in the workspace's

@@ -22,11 +22,34 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** A new live domain as services describe it. */
+export interface NewDomain {
+  id: string;
+  workspaceId: string;
+  host: string;
+  status: DomainStatus;
+  verificationToken: string;
+  verifiedAt: number | null;
+  /** Also its first updated_at. */
+  createdAt: number;
+}
+
 /**
- * Inserts a domain row; undefined when a live domain with the same host already exists in the
+ * Inserts a live domain; undefined when a live domain with the same host already exists in the
  * workspace (the `domains_live_host` unique index), so concurrent adds cannot both win.
  */
-export async function insertDomain(db: Db, row: DomainsTable): Promise<Domain | undefined> {
+export async function insertDomain(db: Db, domain: NewDomain): Promise<Domain | undefined> {
+  const row: DomainsTable = {
+    id: domain.id,
+    workspace_id: domain.workspaceId,
+    host: domain.host,
+    status: domain.status,
+    verification_token: domain.verificationToken,
+    verified_at: domain.verifiedAt,
+    created_at: domain.createdAt,
+    updated_at: domain.createdAt,
+    deleted_at: null,
+  };
   try {
     await db.insertInto('domains').values(row).execute();
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { Link, LinkProviderType } from '../domain/types.ts';
 import type { Db } from './db.ts';
-import { parseObjectColumn } from './json-columns.ts';
+import { encodeJsonColumn, parseObjectColumn } from './json-columns.ts';
 import { prepared } from './prepared.ts';
 import type { LinksTable } from './schema.ts';
 
@@ -57,9 +57,45 @@ function toLink(row: LinkRow): Link {
   };
 }
 
-/** Inserts a link row (meta already serialised). */
-export async function insertLink(db: Db, row: LinksTable): Promise<void> {
-  await db.insertInto('links').values(row).execute();
+/** A new link as services describe it; insertLink encodes the row (0/1 boolean, meta as JSON text). */
+export interface NewLink {
+  id: string;
+  workspaceId: string;
+  projectId: string;
+  domainId: string;
+  creatorMemberId: string;
+  title: string | null;
+  reusable: boolean;
+  providerType: LinkProviderType | null;
+  providerId: string | null;
+  providerReference: string | null;
+  meta: Record<string, unknown>;
+  /** Also its first updated_at. */
+  createdAt: number;
+}
+
+/** Inserts a live link of the only type there is ('file'). */
+export async function insertLink(db: Db, link: NewLink): Promise<void> {
+  await db
+    .insertInto('links')
+    .values({
+      id: link.id,
+      workspace_id: link.workspaceId,
+      project_id: link.projectId,
+      domain_id: link.domainId,
+      creator_member_id: link.creatorMemberId,
+      title: link.title,
+      type: 'file',
+      reusable: link.reusable ? 1 : 0,
+      provider_type: link.providerType,
+      provider_id: link.providerId,
+      provider_reference: link.providerReference,
+      meta: encodeJsonColumn(link.meta),
+      created_at: link.createdAt,
+      updated_at: link.createdAt,
+      deleted_at: null,
+    })
+    .execute();
 }
 
 /** A link of the workspace by id, deleted or not; another workspace's link is not found (S39). */
@@ -169,8 +205,7 @@ export interface LinkPatch {
   providerType?: LinkProviderType | null;
   providerId?: string | null;
   providerReference?: string | null;
-  /** Already serialised. */
-  meta?: string;
+  meta?: Record<string, unknown>;
 }
 
 /** Applies a patch to a live link; false when it is deleted (or never existed). */
@@ -181,7 +216,7 @@ export async function updateLinkRow(db: Db, linkId: string, patch: LinkPatch, no
   if (patch.providerType !== undefined) set.provider_type = patch.providerType;
   if (patch.providerId !== undefined) set.provider_id = patch.providerId;
   if (patch.providerReference !== undefined) set.provider_reference = patch.providerReference;
-  if (patch.meta !== undefined) set.meta = patch.meta;
+  if (patch.meta !== undefined) set.meta = encodeJsonColumn(patch.meta);
   const result = await db
     .updateTable('links')
     .set(set)

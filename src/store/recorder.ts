@@ -1,4 +1,6 @@
 import type { Db } from './db.ts';
+import { encodeJsonColumn } from './json-columns.ts';
+import { type NewStoredResource, toResourceRow } from './recordings.ts';
 import { adjustWorkspaceUsage } from './usage.ts';
 
 // Queries of the recorder (the public page behind a link and its upload API).
@@ -148,36 +150,24 @@ export async function findUploadTarget(db: Db, recordingId: string): Promise<Upl
  * Replaces (or adds) one resource row of a recording; the workspace's storage use loses the replaced
  * row's size and gains the new one's, in the same handle (so in the caller's transaction).
  */
-export async function upsertResource(
-  db: Db,
-  row: {
-    recording_id: string;
-    kind: 'video' | 'thumbnail' | 'console-log' | 'network-log' | 'action';
-    storage_path: string;
-    content_type: string;
-    size: number;
-    duration_ms: number | null;
-    dropped_entries: number;
-    created_at: number;
-  },
-): Promise<void> {
+export async function upsertResource(db: Db, resource: NewStoredResource): Promise<void> {
   const replaced = await db
     .deleteFrom('recording_resources')
-    .where('recording_id', '=', row.recording_id)
-    .where('kind', '=', row.kind)
+    .where('recording_id', '=', resource.recordingId)
+    .where('kind', '=', resource.kind)
     .returning('size')
     .executeTakeFirst();
-  await db.insertInto('recording_resources').values(row).execute();
+  await db.insertInto('recording_resources').values(toResourceRow(resource)).execute();
   const owner = await db
     .selectFrom('recordings')
     .select('workspace_id')
-    .where('id', '=', row.recording_id)
+    .where('id', '=', resource.recordingId)
     .executeTakeFirstOrThrow();
   await adjustWorkspaceUsage(
     db,
     owner.workspace_id,
-    { bytes: row.size - Number(replaced?.size ?? 0), recordings: 0 },
-    row.created_at,
+    { bytes: resource.size - Number(replaced?.size ?? 0), recordings: 0 },
+    resource.createdAt,
   );
 }
 
@@ -196,11 +186,16 @@ export async function hasResource(db: Db, recordingId: string, kind: string): Pr
 export async function updatePendingRecording(
   db: Db,
   recordingId: string,
-  patch: { system_meta?: string; custom_meta?: string; updated_at: number },
+  patch: { systemMeta?: Record<string, unknown>; customMeta?: Record<string, unknown> },
+  now: number,
 ): Promise<boolean> {
   const result = await db
     .updateTable('recordings')
-    .set(patch)
+    .set({
+      ...(patch.systemMeta !== undefined ? { system_meta: encodeJsonColumn(patch.systemMeta) } : {}),
+      ...(patch.customMeta !== undefined ? { custom_meta: encodeJsonColumn(patch.customMeta) } : {}),
+      updated_at: now,
+    })
     .where('id', '=', recordingId)
     .where('status', '=', 'pending')
     .where('deleted_at', 'is', null)
@@ -212,11 +207,12 @@ export async function updatePendingRecording(
 export async function settleRecording(
   db: Db,
   recordingId: string,
-  outcome: { status: 'ready' | 'failed'; failure_reason: string | null; updated_at: number },
+  outcome: { status: 'ready' | 'failed'; failureReason: string | null },
+  now: number,
 ): Promise<boolean> {
   const result = await db
     .updateTable('recordings')
-    .set(outcome)
+    .set({ status: outcome.status, failure_reason: outcome.failureReason, updated_at: now })
     .where('id', '=', recordingId)
     .where('status', '=', 'pending')
     .executeTakeFirst();

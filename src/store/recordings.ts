@@ -2,7 +2,7 @@ import type { SelectQueryBuilder } from 'kysely';
 import type { ResourceKind } from '../domain/recording-resources.ts';
 import type { Recording, RecordingListItem } from '../domain/types.ts';
 import type { Db } from './db.ts';
-import { parseObjectColumn } from './json-columns.ts';
+import { encodeJsonColumn, parseObjectColumn } from './json-columns.ts';
 import { prepared } from './prepared.ts';
 import type { Database, RecordingResourcesTable, RecordingsTable } from './schema.ts';
 import { adjustWorkspaceUsage } from './usage.ts';
@@ -16,6 +16,67 @@ export interface StoredResource {
   size: number;
   durationMs: number | null;
   createdAt: number;
+}
+
+/** A resource row to write, as services describe it (`droppedEntries`: log lines the recorder skipped). */
+export interface NewStoredResource extends StoredResource {
+  droppedEntries?: number;
+}
+
+/** The row of a resource (sizes and paths as given). */
+export function toResourceRow(resource: NewStoredResource): RecordingResourcesTable {
+  return {
+    recording_id: resource.recordingId,
+    kind: resource.kind,
+    storage_path: resource.storagePath,
+    content_type: resource.contentType,
+    size: resource.size,
+    duration_ms: resource.durationMs,
+    ...(resource.droppedEntries !== undefined ? { dropped_entries: resource.droppedEntries } : {}),
+    created_at: resource.createdAt,
+  };
+}
+
+/** A new recording as services describe it; insertRecording encodes the row (metadata as JSON text). */
+export interface NewStoredRecording {
+  id: string;
+  workspaceId: string;
+  projectId: string;
+  linkId: string;
+  creatorMemberId: string;
+  status: 'pending' | 'ready' | 'failed';
+  durationMs: number | null;
+  startedAt: number | null;
+  systemMeta: Record<string, unknown>;
+  customMeta: Record<string, unknown>;
+  notes: string | null;
+  expiresAt: number | null;
+  failureReason?: string | null;
+  /** Also its first updated_at. */
+  createdAt: number;
+  /** Set only to store an already deleted recording (backups, tests); a new one is live. */
+  deletedAt?: number | null;
+}
+
+function toRecordingRow(recording: NewStoredRecording): RecordingsTable {
+  return {
+    id: recording.id,
+    workspace_id: recording.workspaceId,
+    project_id: recording.projectId,
+    link_id: recording.linkId,
+    creator_member_id: recording.creatorMemberId,
+    status: recording.status,
+    duration_ms: recording.durationMs,
+    started_at: recording.startedAt,
+    system_meta: encodeJsonColumn(recording.systemMeta),
+    custom_meta: encodeJsonColumn(recording.customMeta),
+    notes: recording.notes,
+    expires_at: recording.expiresAt,
+    ...(recording.failureReason !== undefined ? { failure_reason: recording.failureReason } : {}),
+    created_at: recording.createdAt,
+    updated_at: recording.createdAt,
+    deleted_at: recording.deletedAt ?? null,
+  };
 }
 
 /** What a new recording copies from its link, read in the transaction that creates it. */
@@ -154,8 +215,9 @@ export async function countLinkRecordings(db: Db, linkId: string): Promise<numbe
   return Number(row.n);
 }
 
-/** Inserts a recording row; a live one counts in its workspace's storage use (same handle). */
-export async function insertRecording(db: Db, row: RecordingsTable): Promise<void> {
+/** Inserts a recording; a live one counts in its workspace's storage use (same handle). */
+export async function insertRecording(db: Db, recording: NewStoredRecording): Promise<void> {
+  const row = toRecordingRow(recording);
   await db.insertInto('recordings').values(row).execute();
   if (row.deleted_at === null)
     await adjustWorkspaceUsage(db, row.workspace_id, { bytes: 0, recordings: 1 }, row.created_at);
@@ -166,8 +228,9 @@ export async function insertRecording(db: Db, row: RecordingsTable): Promise<voi
  * the same handle (so in the caller's transaction). Each row counts its size, also where several rows
  * point at one shared file (the demo's video and thumbnail).
  */
-export async function insertResources(db: Db, rows: RecordingResourcesTable[]): Promise<void> {
-  if (rows.length === 0) return;
+export async function insertResources(db: Db, resources: NewStoredResource[]): Promise<void> {
+  if (resources.length === 0) return;
+  const rows = resources.map(toResourceRow);
   await db.insertInto('recording_resources').values(rows).execute();
   const owners = await db
     .selectFrom('recordings')

@@ -8,17 +8,18 @@ import {
   insertDomain,
   listWorkspaceDomains,
   markDomainVerified,
+  type NewDomain,
   softDeleteDomain,
 } from '../../src/store/domains.ts';
 import {
   findLink,
   insertLink,
   listWorkspaceLinks,
+  type NewLink,
   softDeleteLink,
   updateLinkRow,
 } from '../../src/store/links.ts';
 import { findDefaultProject } from '../../src/store/projects.ts';
-import type { DomainsTable, LinksTable } from '../../src/store/schema.ts';
 import { teamWorkspace } from '../helpers/builders.ts';
 import { createTestApp, type TestApp, testDialect } from '../helpers/test-app.ts';
 
@@ -26,22 +27,15 @@ type Team = Awaited<ReturnType<typeof teamWorkspace>>;
 
 const T0 = Date.UTC(2026, 2, 1);
 
-function domainRow(
-  workspaceId: string,
-  host: string,
-  at: number,
-  extra: Partial<DomainsTable> = {},
-): DomainsTable {
+function domainRow(workspaceId: string, host: string, at: number, extra: Partial<NewDomain> = {}): NewDomain {
   return {
     id: newId('dom', at),
-    workspace_id: workspaceId,
+    workspaceId,
     host,
     status: 'pending',
-    verification_token: `token-${host}`,
-    verified_at: null,
-    created_at: at,
-    updated_at: at,
-    deleted_at: null,
+    verificationToken: `token-${host}`,
+    verifiedAt: null,
+    createdAt: at,
     ...extra,
   };
 }
@@ -52,23 +46,20 @@ describe(`domain and link repositories [${testDialect}]`, () => {
   let team: Team;
   let other: Team;
 
-  function linkRow(at: number, extra: Partial<LinksTable>): LinksTable {
+  function linkRow(at: number, extra: Partial<NewLink>): NewLink {
     return {
       id: newId('lnk', at),
-      workspace_id: team.workspace.id,
-      project_id: team.defaultProject.id,
-      domain_id: '',
-      creator_member_id: team.memberIds.owner!,
+      workspaceId: team.workspace.id,
+      projectId: team.defaultProject.id,
+      domainId: '',
+      creatorMemberId: team.memberIds.owner!,
       title: null,
-      type: 'file',
-      reusable: 0,
-      provider_type: null,
-      provider_id: null,
-      provider_reference: null,
-      meta: '{}',
-      created_at: at,
-      updated_at: at,
-      deleted_at: null,
+      reusable: false,
+      providerType: null,
+      providerId: null,
+      providerReference: null,
+      meta: {},
+      createdAt: at,
       ...extra,
     };
   }
@@ -150,10 +141,10 @@ describe(`domain and link repositories [${testDialect}]`, () => {
       for (let i = 0; i < 12; i++) {
         const at = T0 + 1_000 + Math.floor(i / 2);
         const row = linkRow(at, {
-          domain_id: i % 3 === 0 ? domainB : domainA,
-          creator_member_id: i % 2 ? team.memberIds.member! : team.memberIds.owner!,
+          domainId: i % 3 === 0 ? domainB : domainA,
+          creatorMemberId: i % 2 ? team.memberIds.member! : team.memberIds.owner!,
           title: `link ${i}`,
-          meta: JSON.stringify({ i }),
+          meta: { i },
         });
         await insertLink(db, row);
         ids.push(row.id);
@@ -162,14 +153,14 @@ describe(`domain and link repositories [${testDialect}]`, () => {
 
     it('reads a link with its project, creator and domain joined; another workspace sees nothing', async () => {
       const row = linkRow(T0 + 5, {
-        domain_id: domainA,
-        creator_member_id: team.memberIds.member2!,
+        domainId: domainA,
+        creatorMemberId: team.memberIds.member2!,
         title: 'Joined',
-        reusable: 1,
-        provider_type: 'intercom',
-        provider_id: 'ic-9',
-        provider_reference: 'conv/9',
-        meta: JSON.stringify({ nested: { list: [1, 'two', null] }, unicode: 'é☃' }),
+        reusable: true,
+        providerType: 'intercom',
+        providerId: 'ic-9',
+        providerReference: 'conv/9',
+        meta: { nested: { list: [1, 'two', null] }, unicode: 'é☃' },
       });
       await insertLink(db, row);
       expect(await findLink(db, team.workspace.id, row.id)).toEqual({
@@ -237,7 +228,7 @@ describe(`domain and link repositories [${testDialect}]`, () => {
     it('updates only given columns of a live link; deletes once; a deleted link takes no update', async () => {
       const id = ids[4]!;
       expect(
-        await updateLinkRow(db, id, { title: 'changed', reusable: true, meta: '{"x":1}' }, T0 + 9_000),
+        await updateLinkRow(db, id, { title: 'changed', reusable: true, meta: { x: 1 } }, T0 + 9_000),
       ).toBe(true);
       expect(await findLink(db, team.workspace.id, id)).toMatchObject({
         title: 'changed',

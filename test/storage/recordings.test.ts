@@ -23,6 +23,7 @@ import {
   updateRecordingExpiry,
 } from '../../src/store/recordings.ts';
 import type { RecordingsTable } from '../../src/store/schema.ts';
+import { newRecordingFromRow } from '../helpers/store-rows.ts';
 import { openTestStore, testDialect } from '../helpers/test-app.ts';
 
 // Rows are inserted directly: this suite checks the repository and the query plans, not the rules.
@@ -281,25 +282,25 @@ describe(`recordings repository [${testDialect}]`, () => {
 
   it('stores resources and reads a link with its project retention', async () => {
     const id = newId('rec', T0);
-    await insertRecording(store.db, { ...recordingRow(f, 5000), id });
+    await insertRecording(store.db, { ...newRecordingFromRow(recordingRow(f, 5000)), id });
     await insertResources(store.db, [
       {
-        recording_id: id,
+        recordingId: id,
         kind: 'video',
-        storage_path: `${id}/video.webm`,
-        content_type: 'video/webm',
+        storagePath: `${id}/video.webm`,
+        contentType: 'video/webm',
         size: 62_415,
-        duration_ms: 15_000,
-        created_at: T0,
+        durationMs: 15_000,
+        createdAt: T0,
       },
       {
-        recording_id: id,
+        recordingId: id,
         kind: 'console-log',
-        storage_path: `${id}/console-log.ndjson`,
-        content_type: 'application/x-ndjson',
+        storagePath: `${id}/console-log.ndjson`,
+        contentType: 'application/x-ndjson',
         size: 10,
-        duration_ms: null,
-        created_at: T0,
+        durationMs: null,
+        createdAt: T0,
       },
     ]);
     expect(await findResource(store.db, id, 'video')).toEqual({

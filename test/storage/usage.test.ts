@@ -16,6 +16,7 @@ import {
 } from '../../src/store/recordings.ts';
 import type { Database, RecordingResourcesTable, RecordingsTable } from '../../src/store/schema.ts';
 import { adjustWorkspaceUsage, getWorkspaceUsage } from '../../src/store/usage.ts';
+import { newRecordingFromRow, newResourceFromRow } from '../helpers/store-rows.ts';
 import { openTestStore, testDialect, testPostgresUrl } from '../helpers/test-app.ts';
 
 // workspace_usage: the counters behind "Storage: 1.2 MB in 14 recordings". Rows are inserted directly;
@@ -272,7 +273,7 @@ describe(`workspace usage repository [${testDialect}]`, () => {
     await adjustWorkspaceUsage(store.db, f.workspaceId, { bytes: 10, recordings: 1 }, T0);
     await expect(
       store.db.transaction().execute(async (trx) => {
-        await insertRecording(trx, recordingRow(f));
+        await insertRecording(trx, newRecordingFromRow(recordingRow(f)));
         await adjustWorkspaceUsage(trx, f.workspaceId, { bytes: 99, recordings: 0 }, T0);
         throw new Error('abort');
       }),
@@ -287,16 +288,19 @@ describe(`workspace usage repository [${testDialect}]`, () => {
     const b = recordingRow(f);
     // Inserted already deleted (a restore, an import): no recording counted, its bytes are.
     const gone = recordingRow(f, { deletedAt: T0 + 5 });
-    for (const row of [a, b, gone]) await insertRecording(store.db, row);
+    for (const row of [a, b, gone]) await insertRecording(store.db, newRecordingFromRow(row));
     expect(await getWorkspaceUsage(store.db, f.workspaceId)).toEqual({ bytes: 0, recordings: 2 });
 
-    await insertResources(store.db, [
-      resourceRow(a.id, 'video', 62_415),
-      resourceRow(a.id, 'thumbnail', 18_000),
-      // Two rows on one shared file (the demo): each counts.
-      resourceRow(b.id, 'video', 62_415, 'demo-assets/video.webm'),
-      resourceRow(gone.id, 'console-log', 300),
-    ]);
+    await insertResources(
+      store.db,
+      [
+        resourceRow(a.id, 'video', 62_415),
+        resourceRow(a.id, 'thumbnail', 18_000),
+        // Two rows on one shared file (the demo): each counts.
+        resourceRow(b.id, 'video', 62_415, 'demo-assets/video.webm'),
+        resourceRow(gone.id, 'console-log', 300),
+      ].map(newResourceFromRow),
+    );
     expect(await getWorkspaceUsage(store.db, f.workspaceId)).toEqual({
       bytes: 62_415 + 18_000 + 62_415 + 300,
       recordings: 2,
@@ -304,7 +308,10 @@ describe(`workspace usage repository [${testDialect}]`, () => {
 
     // Replacing a resource: − old size + new size; adding a new kind: + its size.
     const upsert = (recordingId: string, kind: RecordingResourcesTable['kind'], size: number) =>
-      upsertResource(store.db, { ...resourceRow(recordingId, kind, size), dropped_entries: 0 });
+      upsertResource(
+        store.db,
+        newResourceFromRow({ ...resourceRow(recordingId, kind, size), dropped_entries: 0 }),
+      );
     await upsert(a.id, 'thumbnail', 20_000);
     await upsert(b.id, 'network-log', 777);
     expect((await getWorkspaceUsage(store.db, f.workspaceId)).bytes).toBe(
@@ -336,9 +343,12 @@ describe(`workspace usage repository [${testDialect}]`, () => {
     const empty = await seedWorkspace(store.db);
     const a = recordingRow(f);
     const gone = recordingRow(f, { deletedAt: T0 + 3 });
-    await insertRecording(store.db, a);
-    await insertRecording(store.db, gone);
-    await insertResources(store.db, [resourceRow(a.id, 'video', 1_000), resourceRow(gone.id, 'video', 234)]);
+    await insertRecording(store.db, newRecordingFromRow(a));
+    await insertRecording(store.db, newRecordingFromRow(gone));
+    await insertResources(
+      store.db,
+      [resourceRow(a.id, 'video', 1_000), resourceRow(gone.id, 'video', 234)].map(newResourceFromRow),
+    );
     const incremental = await getWorkspaceUsage(store.db, f.workspaceId);
     expect(incremental).toEqual({ bytes: 1_234, recordings: 1 });
 
