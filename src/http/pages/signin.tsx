@@ -1,5 +1,6 @@
 import type { User } from '../../domain/types.ts';
 import { Page } from '../views/layout.tsx';
+import { CredentialsForm, EmailInput, PasswordInput, withReturnTo } from './credentials-form.tsx';
 
 // The sign-in form. Contract (tests and tools rely on it): labelled inputs `email` and
 // `password`, hidden `csrf` and `return_to`, POST /signin.
@@ -13,10 +14,6 @@ export interface SignInPageProps {
   user?: User | undefined;
 }
 
-function withReturnTo(path: string, returnTo: string): string {
-  return returnTo === '/' ? path : `${path}?return_to=${encodeURIComponent(returnTo)}`;
-}
-
 /** The sign-in page. */
 export function SignInPage(props: SignInPageProps) {
   return (
@@ -26,37 +23,13 @@ export function SignInPage(props: SignInPageProps) {
         {props.user ? (
           <p class="muted">{`You are signed in as ${props.user.email}. Signing in again replaces that session.`}</p>
         ) : null}
-        {props.error ? (
-          <p class="error" role="alert">
-            {props.error}
-          </p>
-        ) : null}
-        <form method="post" action="/signin">
-          <input type="hidden" name="csrf" value={props.csrf} />
-          <input type="hidden" name="return_to" value={props.returnTo} />
-          <label for="email">Email</label>
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autocomplete="username"
-            required
-            maxlength={254}
-            value={props.email ?? ''}
-          />
-          <label for="password">Password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            maxlength={256}
-          />
+        <CredentialsForm action="/signin" csrf={props.csrf} returnTo={props.returnTo} error={props.error}>
+          <EmailInput autocomplete="username" value={props.email} />
+          <PasswordInput autocomplete="current-password" />
           <button type="submit" class="full">
             Sign in
           </button>
-        </form>
+        </CredentialsForm>
         {props.signupEnabled ? (
           <p class="muted">
             No account yet? <a href={withReturnTo('/signup', props.returnTo)}>Create one</a>

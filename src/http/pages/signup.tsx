@@ -1,4 +1,5 @@
 import { Page } from '../views/layout.tsx';
+import { CredentialsForm, EmailInput, PasswordInput, withReturnTo } from './credentials-form.tsx';
 
 // The sign-up form: labelled `email`, `password`, optional `name`, hidden `csrf` and `return_to`.
 
@@ -12,20 +13,11 @@ export interface SignUpPageProps {
 
 /** The sign-up page. */
 export function SignUpPage(props: SignUpPageProps) {
-  const signInHref =
-    props.returnTo === '/' ? '/signin' : `/signin?return_to=${encodeURIComponent(props.returnTo)}`;
   return (
     <Page title="Create an account">
       <div class="card">
         <h1>Create your Userplane account</h1>
-        {props.error ? (
-          <p class="error" role="alert">
-            {props.error}
-          </p>
-        ) : null}
-        <form method="post" action="/signup">
-          <input type="hidden" name="csrf" value={props.csrf} />
-          <input type="hidden" name="return_to" value={props.returnTo} />
+        <CredentialsForm action="/signup" csrf={props.csrf} returnTo={props.returnTo} error={props.error}>
           <label for="name">Name (optional)</label>
           <input
             id="name"
@@ -35,36 +27,17 @@ export function SignUpPage(props: SignUpPageProps) {
             maxlength={100}
             value={props.name ?? ''}
           />
-          <label for="email">Email</label>
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autocomplete="email"
-            required
-            maxlength={254}
-            value={props.email ?? ''}
-          />
-          <label for="password">Password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autocomplete="new-password"
-            required
-            minlength={8}
-            maxlength={256}
-            aria-describedby="password-hint"
-          />
+          <EmailInput autocomplete="email" value={props.email} />
+          <PasswordInput autocomplete="new-password" minlength={8} describedBy="password-hint" />
           <p class="hint" id="password-hint">
             At least 8 characters.
           </p>
           <button type="submit" class="full">
             Create account
           </button>
-        </form>
+        </CredentialsForm>
         <p class="muted">
-          Already have an account? <a href={signInHref}>Sign in</a>
+          Already have an account? <a href={withReturnTo('/signin', props.returnTo)}>Sign in</a>
         </p>
       </div>
     </Page>
