@@ -58,7 +58,9 @@ export interface Domain {
   deletedAt: number | null;
 }
 
-export type LinkProviderType = 'intercom' | 'zendesk' | 'slack';
+/** The support tools a link can be made for: the one list the REST API, MCP, the services and the store use. */
+export const LINK_PROVIDER_TYPES = ['intercom', 'zendesk', 'slack'] as const;
+export type LinkProviderType = (typeof LINK_PROVIDER_TYPES)[number];
 
 export interface Link {
   id: string;

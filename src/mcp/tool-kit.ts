@@ -9,11 +9,17 @@ import type {
 import { z } from 'zod';
 import { ApiError, DatabaseUnavailableError } from '../domain/errors.ts';
 import { singleLine } from '../domain/text-rules.ts';
-import type { Link, Page, Recording } from '../domain/types.ts';
-import { iso } from '../lib/clock.ts';
+import type { Page, Recording } from '../domain/types.ts';
+import {
+  type LinkWire,
+  LinkWireSchema,
+  type RecordingInfo,
+  RecordingInfoSchema,
+  recordingToInfo,
+  PaginationSchema as WirePagination,
+} from '../domain/wire.ts';
 import { type Access, requireMember } from '../services/access.ts';
 import type { Deps } from '../services/deps.ts';
-import { linkUrl } from '../services/links.ts';
 import { isExpired, playerUrl } from '../services/recordings.ts';
 import { clientLogLevels } from './logging.ts';
 
@@ -69,27 +75,29 @@ export const pagingArgs = {
     .describe(`Items per page (default ${DEFAULT_TOOL_PER_PAGE}, at most ${MAX_TOOL_PER_PAGE})`),
 };
 
-export const PaginationSchema = z.object({
-  page: z.number().int(),
-  perPage: z.number().int(),
-  // Absent on recording lists: counting a large workspace on every call would cost more than the
-  // page itself, and an agent pages with hasMore.
-  total: z.number().int().optional(),
-  totalPages: z.number().int().optional(),
-  hasMore: z.boolean(),
+/**
+ * The pagination object of domain/wire.ts (the REST API's), except that `total` and `totalPages` are
+ * absent on recording lists: counting a large workspace on every call would cost more than the page
+ * itself, and an agent pages with hasMore.
+ */
+export const PaginationSchema = WirePagination.extend({
+  total: WirePagination.shape.total.optional(),
+  totalPages: WirePagination.shape.totalPages.optional(),
 });
 export type Pagination = z.infer<typeof PaginationSchema>;
+export { pagination } from '../domain/wire.ts';
 
-/** The pagination object of a page (same shape as the REST API's). */
-export function pagination(page: Pick<Page<unknown>, 'page' | 'perPage' | 'total'>): Pagination {
-  const totalPages = Math.ceil(page.total / page.perPage);
-  return {
-    page: page.page,
-    perPage: page.perPage,
-    total: page.total,
-    totalPages,
-    hasMore: page.page < totalPages,
+/** The output schema of a list tool: `{ [key]: item[], pagination }`. */
+export function pageOutput<K extends string, T extends z.ZodType>(key: K, item: T) {
+  const shape = { [key]: z.array(item), pagination: PaginationSchema } as { [k in K]: z.ZodArray<T> } & {
+    pagination: typeof PaginationSchema;
   };
+  return z.object(shape);
+}
+
+/** `page` and `per_page` of a list tool's arguments, as the services take them. */
+export function pageRequest(args: { page: number; per_page: number }): { page: number; perPage: number } {
+  return { page: args.page, perPage: args.per_page };
 }
 
 /** One page of an in-memory list (domains, log entries). */
@@ -283,47 +291,13 @@ export const READ_ONLY: ToolAnnotations = {
   idempotentHint: true,
 };
 
-// ---- Shared wire shapes --------------------------------------------------------------------------
+// ---- Shared wire shapes (domain/wire.ts) --------------------------------------------------------
 
-const DomainStatusSchema = z.enum(['pending', 'verified', 'revoked']);
-
-export const LinkSchema = z.object({
-  linkId: z.string(),
-  linkTitle: z.string().nullable(),
-  linkType: z.literal('file'),
-  linkReusable: z.boolean(),
-  linkProviderType: z.enum(['intercom', 'zendesk', 'slack']).nullable(),
-  linkProviderId: z.string().nullable(),
-  linkProviderReference: z.string().nullable(),
-  linkURL: z.string().describe('The URL a customer opens to record their screen'),
-  meta: z.record(z.string(), z.unknown()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  project: z.object({ projectId: z.string(), title: z.string() }),
-  creator: z.object({ workspaceMemberId: z.string(), name: z.string() }),
-  domain: z.object({ domainId: z.string(), url: z.string(), status: DomainStatusSchema }),
-});
-export type LinkWire = z.infer<typeof LinkSchema>;
-
-/** Domain link → the link as tools return it (the REST API's field names, PRODUCT.md §1). */
-export function linkToWire(deps: Deps, link: Link): LinkWire {
-  return {
-    linkId: link.id,
-    linkTitle: link.title,
-    linkType: link.type,
-    linkReusable: link.reusable,
-    linkProviderType: link.providerType,
-    linkProviderId: link.providerId,
-    linkProviderReference: link.providerReference,
-    linkURL: linkUrl(deps.config.publicUrl, link.id),
-    meta: link.meta,
-    createdAt: iso(link.createdAt),
-    updatedAt: iso(link.updatedAt),
-    project: { projectId: link.project.id, title: link.project.title },
-    creator: { workspaceMemberId: link.creator.memberId, name: link.creator.name },
-    domain: { domainId: link.domain.id, url: link.domain.host, status: link.domain.status },
-  };
-}
+/** The link as tools return it: the REST API's wire link (PRODUCT.md §1). */
+export const LinkSchema = LinkWireSchema;
+export { linkToWire } from '../domain/wire.ts';
+export type { LinkWire, RecordingInfo };
+export { RecordingInfoSchema };
 
 /** One line describing a link, for text renderings. */
 export function linkLine(link: LinkWire): string {
@@ -331,47 +305,27 @@ export function linkLine(link: LinkWire): string {
   return `${link.linkId} "${title}" on ${link.domain.url}, ${link.linkReusable ? 'reusable' : 'single-use'}, by ${link.creator.name}: ${link.linkURL}`;
 }
 
-export const RecordingInfoSchema = z.object({
-  recordingId: z.string(),
-  durationMs: z.number().int().nullable(),
-  startedAt: z.string().nullable(),
-  createdAt: z.string(),
-  expiresAt: z.string().nullable(),
-  expired: z.boolean().describe('True once expiresAt has passed: no video or logs any more'),
-  status: z.enum(['pending', 'ready', 'failed']).describe('Upload status'),
-  linkId: z.string(),
-  linkTitle: z.string().nullable(),
-  projectId: z.string(),
-  projectTitle: z.string(),
-  domainUrl: z.string(),
-  creatorName: z.string().describe("The link's creator, who owns the recording"),
-  notes: z.string().nullable().describe('What the customer wrote'),
-  systemMeta: z.record(z.string(), z.unknown()).describe('Browser, OS, screen, page URL, user agent'),
-  customMeta: z.record(z.string(), z.unknown()),
-  playerUrl: z.string().describe('The dashboard page that plays the recording'),
-});
-export type RecordingInfo = z.infer<typeof RecordingInfoSchema>;
-
 /** Domain recording → the details userplane_get_rec_info returns (PRODUCT.md §4). */
 export function recordingInfo(deps: Deps, recording: Recording): RecordingInfo {
-  return {
-    recordingId: recording.id,
-    durationMs: recording.durationMs,
-    startedAt: iso(recording.startedAt),
-    createdAt: iso(recording.createdAt),
-    expiresAt: iso(recording.expiresAt),
+  return recordingToInfo(recording, {
     expired: isExpired(recording, deps.clock.now()),
-    status: recording.status,
-    linkId: recording.link.id,
-    linkTitle: recording.link.title,
-    projectId: recording.project.id,
-    projectTitle: recording.project.title,
-    domainUrl: recording.domain.host,
-    creatorName: recording.creator.name,
-    notes: recording.notes,
-    systemMeta: recording.systemMeta,
-    customMeta: recording.customMeta,
     playerUrl: playerUrl(deps, recording.id),
+  });
+}
+
+/**
+ * The answer of a list tool: `{ [key]: items, pagination }`, and as text the page line with one
+ * line per item.
+ */
+export function pageAnswer<K extends string, T>(
+  key: K,
+  items: T[],
+  page: Pagination,
+  line: (item: T) => string,
+): ToolOutput<{ [k in K]: T[] } & { pagination: Pagination }> {
+  return {
+    structured: { [key]: items, pagination: page } as { [k in K]: T[] } & { pagination: Pagination },
+    text: [pageLine(key, page, items.length), ...items.map((item) => `- ${line(item)}`)].join('\n'),
   };
 }
 

@@ -1,6 +1,9 @@
+import { z } from 'zod';
 import { ApiError, validationError } from '../domain/errors.ts';
 import { canDelete, describeRequirement } from '../domain/permissions.ts';
-import type { Link, LinkProviderType, Page } from '../domain/types.ts';
+import { jsonObject, singleLine } from '../domain/text-rules.ts';
+import { LINK_PROVIDER_TYPES, type Link, type LinkProviderType, type Page } from '../domain/types.ts';
+import { linkUrl, ProviderTypeSchema } from '../domain/wire.ts';
 import { iso } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { findDomain } from '../store/domains.ts';
@@ -22,7 +25,7 @@ import type { Deps } from './deps.ts';
 import { checkPage, type PageRequest } from './paging.ts';
 import { deletedCutoff, purgeDueAt } from './retention.ts';
 
-export const LINK_PROVIDER_TYPES: readonly LinkProviderType[] = ['intercom', 'zendesk', 'slack'];
+export { LINK_PROVIDER_TYPES, linkUrl };
 export const MAX_LINK_TITLE = 200;
 export const MAX_LINK_PROVIDER_ID = 200;
 export const MAX_LINK_PROVIDER_REFERENCE = 500;
@@ -30,23 +33,36 @@ export const MAX_LINK_PROVIDER_REFERENCE = 500;
 export const MAX_LINK_META_BYTES = 10 * 1024;
 const MAX_ID = 64;
 
-export interface LinkInput {
-  domainId: string;
-  projectId?: string | null;
-  title?: string | null;
-  reusable?: boolean;
-  providerType?: LinkProviderType | null;
-  providerId?: string | null;
-  providerReference?: string | null;
-  meta?: Record<string, unknown>;
-}
+const idField = () => singleLine().min(1).max(MAX_ID);
 
-export type LinkUpdate = Partial<Omit<LinkInput, 'domainId' | 'projectId'>>;
+/**
+ * The input of createLink and updateLink with its limits, written once: the REST routes and the MCP
+ * tools build their bodies from these fields (under their own names and descriptions), and the
+ * service checks the same limits again for callers that skip the schema (the dashboard's forms).
+ */
+export const LinkInputSchema = z.object({
+  domainId: idField(),
+  projectId: idField().nullable().optional(),
+  title: singleLine().max(MAX_LINK_TITLE).nullable().optional(),
+  reusable: z.boolean().optional(),
+  providerType: ProviderTypeSchema.nullable().optional(),
+  providerId: singleLine().max(MAX_LINK_PROVIDER_ID).nullable().optional(),
+  providerReference: singleLine().max(MAX_LINK_PROVIDER_REFERENCE).nullable().optional(),
+  // The service measures the 10 KB limit on the serialised object and names `meta` when it is exceeded.
+  meta: jsonObject(200).optional(),
+});
+export type LinkInput = z.input<typeof LinkInputSchema>;
 
-/** The URL a customer opens to record: the public recorder page of PRODUCT.md §7. */
-export function linkUrl(publicUrl: string, linkId: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/r/${linkId}`;
-}
+/** What updateLink changes: any of the fields but the domain and project. */
+export const LinkUpdateSchema = LinkInputSchema.omit({ domainId: true, projectId: true });
+export type LinkUpdate = z.input<typeof LinkUpdateSchema>;
+
+/** The filters of listLinks (REST and MCP name them project_id, created_by, domain_id). */
+export const LinkFilterSchema = z.object({
+  projectId: idField().optional(),
+  createdBy: idField().optional(),
+  domainId: idField().optional(),
+});
 
 function optionalText(field: string, value: unknown, max: number): string | null {
   if (value === null || value === undefined) return null;
@@ -69,8 +85,8 @@ function reusable(value: unknown): boolean {
   return value;
 }
 
-/** `meta` as given, refusing anything but a JSON object of at most 10 KB once serialised (the store encodes it). */
-function checkMeta(value: unknown): Record<string, unknown> {
+/** Serialises `meta`, refusing anything but a JSON object of at most 10 KB. */
+function serializeMeta(value: unknown): string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw validationError('meta', 'must be a JSON object');
   }
@@ -83,7 +99,7 @@ function checkMeta(value: unknown): Record<string, unknown> {
   if (Buffer.byteLength(text, 'utf8') > MAX_LINK_META_BYTES) {
     throw validationError('meta', `must be at most ${MAX_LINK_META_BYTES} bytes as JSON`);
   }
-  return value as Record<string, unknown>;
+  return text;
 }
 
 function notFound(): ApiError {
@@ -119,7 +135,7 @@ export async function createLink(deps: Deps, access: Access, input: LinkInput): 
   const providerId = optionalText('providerId', input.providerId, MAX_LINK_PROVIDER_ID);
   const reference = optionalText('providerReference', input.providerReference, MAX_LINK_PROVIDER_REFERENCE);
   const isReusable = input.reusable === undefined ? false : reusable(input.reusable);
-  const meta = checkMeta(input.meta ?? {});
+  const meta = serializeMeta(input.meta ?? {});
   if (input.projectId !== undefined && input.projectId !== null) {
     if (typeof input.projectId !== 'string' || input.projectId === '' || input.projectId.length > MAX_ID) {
       throw validationError('projectId', `must be a project id of at most ${MAX_ID} characters`);
@@ -165,17 +181,20 @@ export async function createLink(deps: Deps, access: Access, input: LinkInput): 
     const id = newId('lnk', now);
     await insertLink(trx, {
       id,
-      workspaceId,
-      projectId,
-      domainId: domain.id,
-      creatorMemberId: access.member.id,
+      workspace_id: workspaceId,
+      project_id: projectId,
+      domain_id: domain.id,
+      creator_member_id: access.member.id,
       title,
-      reusable: isReusable,
-      providerType: type,
-      providerId,
-      providerReference: reference,
+      type: 'file',
+      reusable: isReusable ? 1 : 0,
+      provider_type: type,
+      provider_id: providerId,
+      provider_reference: reference,
       meta,
-      createdAt: now,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
     });
     const created = await findLink(trx, workspaceId, id);
     if (!created) throw new Error(`link ${id} vanished inside its own transaction`);
@@ -251,7 +270,7 @@ export async function updateLink(
       MAX_LINK_PROVIDER_REFERENCE,
     );
   }
-  if (patch.meta !== undefined) changes.meta = checkMeta(patch.meta);
+  if (patch.meta !== undefined) changes.meta = serializeMeta(patch.meta);
   if (Object.keys(changes).length === 0) throw validationError('body', 'name at least one field to update');
 
   const link = await linkOf(deps, access, linkId);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ApiError, validationError } from '../domain/errors.ts';
 import { canDelete } from '../domain/permissions.ts';
 import {
@@ -14,6 +15,7 @@ import {
   RESOURCE_MAX_BYTES,
   type ResourceKind,
 } from '../domain/recording-resources.ts';
+import { singleLine } from '../domain/text-rules.ts';
 import type { Page, Recording, RecordingListItem, RecordingStatus } from '../domain/types.ts';
 import { DAY_MS, iso } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
@@ -27,7 +29,6 @@ import {
   findResource,
   insertRecording,
   insertResources,
-  type NewStoredResource,
   type LinkForRecording,
   listRecordingsPage,
   lockLink,
@@ -40,6 +41,7 @@ import {
   type RecordingLifecycle,
   restoreRecordingRow,
 } from '../store/retention.ts';
+import type { RecordingResourcesTable } from '../store/schema.ts';
 import { findMembership } from '../store/workspaces.ts';
 import type { Access } from './access.ts';
 import { newEventId } from './delivery/events.ts';
@@ -105,6 +107,18 @@ export function isExpired(recording: Pick<Recording, 'expiresAt'>, now: number):
 export function playerUrl(deps: Deps, recordingId: string): string {
   return `${deps.config.publicUrl}/recordings/${recordingId}`;
 }
+
+const filterId = () => singleLine().min(1).max(64).optional();
+
+/**
+ * The filters of listRecordings and browseRecordings with their limits, written once: REST and MCP
+ * name them project_id, link_id, created_by and take these schemas for them.
+ */
+export const RecordingFilterSchema = z.object({
+  projectId: filterId(),
+  linkId: filterId(),
+  createdBy: filterId(),
+});
 
 function checkRecordingInput(input: NewRecording): void {
   if (input.durationMs !== null && (!Number.isSafeInteger(input.durationMs) || input.durationMs < 0))
@@ -188,7 +202,7 @@ interface PreparedRecording {
   id: string;
   input: NewRecording;
   createdAt: number;
-  resources: NewStoredResource[];
+  resourceRows: RecordingResourcesTable[];
 }
 
 /**
@@ -207,7 +221,7 @@ export async function createRecordings(deps: Deps, inputs: NewRecording[]): Prom
       if (!early.reusable && (await countLinkRecordings(deps.db, early.id)) > 0) throw singleUseConflict();
       const createdAt = input.createdAt ?? deps.clock.now();
       const id = newId('rec', createdAt);
-      const item: PreparedRecording = { id, input, createdAt, resources: [] };
+      const item: PreparedRecording = { id, input, createdAt, resourceRows: [] };
       prepared.push(item);
       for (const resource of input.resources) {
         let stored: { storagePath: string; size: number };
@@ -222,14 +236,14 @@ export async function createRecordings(deps: Deps, inputs: NewRecording[]): Prom
           if (size === undefined) throw new Error(`shared file ${resource.sharedPath} does not exist`);
           stored = { storagePath: resource.sharedPath, size };
         }
-        item.resources.push({
-          recordingId: id,
+        item.resourceRows.push({
+          recording_id: id,
           kind: resource.kind,
-          storagePath: stored.storagePath,
-          contentType: resource.contentType,
+          storage_path: stored.storagePath,
+          content_type: resource.contentType,
           size: stored.size,
-          durationMs: resource.durationMs ?? null,
-          createdAt,
+          duration_ms: resource.durationMs ?? null,
+          created_at: createdAt,
         });
       }
     }
@@ -246,25 +260,27 @@ export async function createRecordings(deps: Deps, inputs: NewRecording[]): Prom
         if (!(await claimRecordingSlot(trx, link.id))) throw singleUseConflict();
         links.set(item.input.linkId, link);
       }
-      for (const { id, input, createdAt, resources } of prepared) {
+      for (const { id, input, createdAt, resourceRows } of prepared) {
         const link = links.get(input.linkId)!;
         await insertRecording(trx, {
           id,
-          workspaceId: link.workspaceId,
-          projectId: link.projectId,
-          linkId: link.id,
-          creatorMemberId: link.creatorMemberId,
+          workspace_id: link.workspaceId,
+          project_id: link.projectId,
+          link_id: link.id,
+          creator_member_id: link.creatorMemberId,
           status: input.status ?? 'ready',
-          durationMs: input.durationMs,
-          startedAt: input.startedAt,
-          systemMeta: input.systemMeta,
-          customMeta: input.customMeta,
+          duration_ms: input.durationMs,
+          started_at: input.startedAt,
+          system_meta: JSON.stringify(input.systemMeta),
+          custom_meta: JSON.stringify(input.customMeta),
           notes: input.notes,
-          expiresAt:
+          expires_at:
             link.projectRetentionDays === null ? null : createdAt + link.projectRetentionDays * DAY_MS,
-          createdAt,
+          created_at: createdAt,
+          updated_at: createdAt,
+          deleted_at: null,
         });
-        await insertResources(trx, resources);
+        await insertResources(trx, resourceRows);
       }
     });
   } catch (error) {

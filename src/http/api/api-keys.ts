@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { singleLine } from '../../domain/text-rules.ts';
 import type { ApiKey } from '../../domain/types.ts';
+import { iso } from '../../lib/clock.ts';
 import {
   API_KEY_EXPIRY_OPTIONS,
   apiKeyStatus,
@@ -10,7 +11,8 @@ import {
   maskApiKey,
   rotateApiKey,
 } from '../../services/api-keys.ts';
-import { envelope, errorResponses, jsonBody, ok, type RegisterRoutes, toIso } from './common.ts';
+import { errorResponses, jsonBody, ok, type RegisterRoutes } from './common.ts';
+import { dataResponse, listResponse } from './route-kit.ts';
 
 const ApiKeySchema = z
   .object({
@@ -48,9 +50,9 @@ function keyToWire(key: ApiKey, now: number): z.infer<typeof ApiKeySchema> {
     name: key.name,
     maskedKey: maskApiKey(key),
     status: apiKeyStatus(key, now),
-    expiresAt: toIso(key.expiresAt),
-    lastUsedAt: toIso(key.lastUsedAt),
-    createdAt: toIso(key.createdAt),
+    expiresAt: iso(key.expiresAt),
+    lastUsedAt: iso(key.lastUsedAt),
+    createdAt: iso(key.createdAt),
   };
 }
 
@@ -60,10 +62,7 @@ const list = createRoute({
   tags: ['API keys'],
   summary: "The caller's API keys (masked)",
   responses: {
-    200: {
-      description: 'Keys',
-      content: { 'application/json': { schema: envelope(z.object({ apiKeys: z.array(ApiKeySchema) })) } },
-    },
+    200: listResponse('Keys', 'apiKeys', ApiKeySchema),
     ...errorResponses(),
   },
 });
@@ -75,10 +74,7 @@ const create = createRoute({
   summary: 'Create an API key (at most 3 live keys per user)',
   request: { body: jsonBody(CreateApiKeyBody) },
   responses: {
-    201: {
-      description: 'The new key, shown once',
-      content: { 'application/json': { schema: envelope(NewApiKeySchema) } },
-    },
+    201: dataResponse('The new key, shown once', NewApiKeySchema),
     ...errorResponses(400, 403),
   },
 });
@@ -90,10 +86,7 @@ const rotate = createRoute({
   summary: 'Replace a key: the old one stops working at once',
   request: { params: keyIdParam },
   responses: {
-    200: {
-      description: 'The replacement key, shown once',
-      content: { 'application/json': { schema: envelope(NewApiKeySchema) } },
-    },
+    200: dataResponse('The replacement key, shown once', NewApiKeySchema),
     ...errorResponses(404),
   },
 });
@@ -105,10 +98,7 @@ const remove = createRoute({
   summary: 'Revoke a key',
   request: { params: keyIdParam },
   responses: {
-    200: {
-      description: 'Revoked',
-      content: { 'application/json': { schema: envelope(z.object({ keyId: z.string() })) } },
-    },
+    200: dataResponse('Revoked', z.object({ keyId: z.string() })),
     ...errorResponses(404),
   },
 });

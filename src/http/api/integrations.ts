@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { singleLine } from '../../domain/text-rules.ts';
+import { iso } from '../../lib/clock.ts';
 import { requireMember } from '../../services/access.ts';
 import {
   connectIntegration,
@@ -10,16 +11,8 @@ import {
   listIntegrations,
 } from '../../services/integrations.ts';
 import { requestOrigin } from '../oauth/common.ts';
-import {
-  describedErrors,
-  envelope,
-  errorResponses,
-  jsonBody,
-  ok,
-  type RegisterRoutes,
-  toIso,
-  workspaceIdParam,
-} from './common.ts';
+import { errorResponses, jsonBody, ok, type RegisterRoutes, workspaceIdParam } from './common.ts';
+import { adminOnly, dataContent, dataResponse, listResponse } from './route-kit.ts';
 
 // Slack, Intercom and Zendesk of a workspace (issue 10 §5, §6), admins and owners only: the same
 // service as Workspace Settings > Integrations. Credentials go in and never come back out — the
@@ -79,11 +72,9 @@ const ConnectBody = z
 
 const workspaceParams = z.object({ workspaceId: workspaceIdParam });
 const providerParams = z.object({ workspaceId: workspaceIdParam, provider });
-const IntegrationEnvelope = { 'application/json': { schema: envelope(IntegrationSchema) } };
+const IntegrationEnvelope = dataContent(IntegrationSchema);
 const tags = ['Integrations'];
-const forbidden = describedErrors({
-  403: 'NOT_A_MEMBER, or FORBIDDEN: integrations need the admin or owner role',
-});
+const forbidden = adminOnly('integrations');
 
 const list = createRoute({
   method: 'get',
@@ -92,12 +83,7 @@ const list = createRoute({
   summary: "The workspace's connected integrations (no credentials)",
   request: { params: workspaceParams },
   responses: {
-    200: {
-      description: 'Integrations',
-      content: {
-        'application/json': { schema: envelope(z.object({ integrations: z.array(IntegrationSchema) })) },
-      },
-    },
+    200: listResponse('Integrations', 'integrations', IntegrationSchema),
     ...errorResponses(410),
     ...forbidden,
   },
@@ -126,10 +112,7 @@ const disconnect = createRoute({
   summary: 'Disconnect: the credentials are deleted; notes and messages still queued fail',
   request: { params: providerParams },
   responses: {
-    200: {
-      description: 'Disconnected',
-      content: { 'application/json': { schema: envelope(z.object({ provider: z.string() })) } },
-    },
+    200: dataResponse('Disconnected', z.object({ provider: z.string() })),
     ...errorResponses(404, 410),
     ...forbidden,
   },
@@ -144,8 +127,8 @@ function toWire(view: IntegrationView): z.infer<typeof IntegrationSchema> {
     baseUrl: view.baseUrl,
     adminId: view.adminId,
     agentEmail: view.agentEmail,
-    connectedAt: toIso(view.connectedAt),
-    updatedAt: toIso(view.updatedAt),
+    connectedAt: iso(view.connectedAt),
+    updatedAt: iso(view.updatedAt),
   };
 }
 

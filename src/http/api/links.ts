@@ -1,111 +1,81 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { validationError } from '../../domain/errors.ts';
-import { jsonObject, singleLine } from '../../domain/text-rules.ts';
 import type { Link } from '../../domain/types.ts';
+import { LinkWireSchema, linkToWire } from '../../domain/wire.ts';
 import { requireMember } from '../../services/access.ts';
 import {
   createLink,
   deleteLink,
   getLink,
+  LinkFilterSchema,
+  LinkInputSchema,
   type LinkUpdate,
-  linkUrl,
   listLinks,
-  MAX_LINK_PROVIDER_ID,
-  MAX_LINK_PROVIDER_REFERENCE,
-  MAX_LINK_TITLE,
   restoreLink,
   updateLink,
 } from '../../services/links.ts';
 import {
   describedErrors,
-  envelope,
   errorResponses,
   jsonBody,
   ok,
-  PaginationSchema,
-  pagination,
   paginationQuery,
   type RegisterRoutes,
-  toIso,
   workspaceIdParam,
 } from './common.ts';
+import { dataResponse, idParam, pageResponse, pagination } from './route-kit.ts';
 
-const idString = singleLine().min(1).max(64);
-const providerTypeSchema = z.enum(['intercom', 'zendesk', 'slack']);
-// The service measures the 10 KB limit on the serialised object and names `meta` when it is exceeded.
-const metaSchema = jsonObject(200).openapi({
+// The fields and their limits are the service's (services/links.ts LinkInputSchema), under the
+// REST API's names; the answer is the shared wire link (domain/wire.ts).
+const input = LinkInputSchema.shape;
+const metaSchema = input.meta.meta({
   description: 'Free JSON object, at most 10 KB serialised',
   example: { ticket: 4711 },
 });
+const providerReference = input.providerReference.meta({
+  description: 'A reference in the support tool, e.g. a ticket URL',
+});
 
-const LinkSchema = z
-  .object({
-    linkId: z.string(),
-    linkTitle: z.string().nullable(),
-    linkType: z.literal('file'),
-    linkReusable: z.boolean(),
-    linkProviderType: providerTypeSchema.nullable(),
-    linkProviderId: z.string().nullable(),
-    linkProviderReference: z.string().nullable(),
-    linkURL: z.string().openapi({ description: 'The URL a customer opens to record' }),
-    meta: z.record(z.string(), z.unknown()),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    project: z.object({ projectId: z.string(), title: z.string() }),
-    creator: z.object({ workspaceMemberId: z.string(), name: z.string() }),
-    domain: z.object({
-      domainId: z.string(),
-      url: z.string().openapi({ example: 'app.example.com' }),
-      status: z.enum(['pending', 'verified', 'revoked']),
-    }),
-  })
-  .openapi('Link');
+// Shared schemas are built before @hono/zod-openapi extends zod, so they carry no `.openapi()`:
+// REST names them through a schema of its own and describes fields with zod's `.meta()`.
+const LinkSchema = z.object(LinkWireSchema.shape).openapi('Link');
 
 const CreateLinkBody = z
   .strictObject({
-    domainId: idString.openapi({ description: 'A verified domain of the workspace' }),
-    projectId: idString
-      .nullable()
-      .optional()
-      .openapi({ description: "Default: the workspace's default project" }),
-    linkReference: singleLine()
-      .max(MAX_LINK_TITLE)
-      .nullable()
-      .optional()
-      .openapi({ description: 'Becomes linkTitle' }),
-    linkReusable: z.boolean().optional().openapi({ description: 'Default false: one recording' }),
-    meta: metaSchema.optional(),
+    domainId: input.domainId.meta({ description: 'A verified domain of the workspace' }),
+    projectId: input.projectId.meta({ description: "Default: the workspace's default project" }),
+    linkReference: input.title.meta({ description: 'Becomes linkTitle' }),
+    linkReusable: input.reusable.meta({ description: 'Default false: one recording' }),
+    meta: metaSchema,
   })
   .openapi('CreateLink');
 
 const UpdateLinkBody = z
   .strictObject({
-    linkTitle: singleLine().max(MAX_LINK_TITLE).nullable().optional(),
-    linkReusable: z.boolean().optional(),
-    linkProviderType: providerTypeSchema.nullable().optional(),
-    linkProviderId: singleLine().max(MAX_LINK_PROVIDER_ID).nullable().optional(),
-    linkProviderRef: singleLine().max(MAX_LINK_PROVIDER_REFERENCE).nullable().optional(),
-    meta: metaSchema.optional(),
+    linkTitle: input.title,
+    linkReusable: input.reusable,
+    linkProviderType: input.providerType,
+    linkProviderId: input.providerId,
+    linkProviderReference: providerReference,
+    linkProviderRef: providerReference.meta({
+      description:
+        'The earlier name of linkProviderReference, still accepted with the same meaning; send one of the two',
+      deprecated: true,
+    }),
+    meta: metaSchema,
   })
   .openapi('UpdateLink');
 
 const workspaceParams = z.object({ workspaceId: workspaceIdParam });
-const linkParams = z.object({
-  workspaceId: workspaceIdParam,
-  linkId: singleLine()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'linkId', in: 'path' }, example: 'lnk_01…' }),
-});
+const linkParams = z.object({ workspaceId: workspaceIdParam, linkId: idParam('linkId', 'lnk_01…') });
 
+const filters = LinkFilterSchema.shape;
 const ListQuery = z.object({
   ...paginationQuery(10, 20),
-  project_id: idString.optional().openapi({ description: 'Only links of this project' }),
-  created_by: idString.optional().openapi({ description: 'Only links created by this workspaceMemberId' }),
-  domain_id: idString.optional().openapi({ description: 'Only links on this domain' }),
+  project_id: filters.projectId.meta({ description: 'Only links of this project' }),
+  created_by: filters.createdBy.meta({ description: 'Only links created by this workspaceMemberId' }),
+  domain_id: filters.domainId.meta({ description: 'Only links on this domain' }),
 });
-
-const LinkEnvelope = { 'application/json': { schema: envelope(LinkSchema) } };
 
 const list = createRoute({
   method: 'get',
@@ -113,17 +83,7 @@ const list = createRoute({
   tags: ['Links'],
   summary: "The workspace's recording links, newest first",
   request: { params: workspaceParams, query: ListQuery },
-  responses: {
-    200: {
-      description: 'A page of links',
-      content: {
-        'application/json': {
-          schema: envelope(z.object({ links: z.array(LinkSchema), pagination: PaginationSchema })),
-        },
-      },
-    },
-    ...errorResponses(400, 403, 410),
-  },
+  responses: { 200: pageResponse('A page of links', 'links', LinkSchema), ...errorResponses(400, 403, 410) },
 });
 
 const create = createRoute({
@@ -133,7 +93,7 @@ const create = createRoute({
   summary: 'Create a recording link on a verified domain',
   request: { params: workspaceParams, body: jsonBody(CreateLinkBody) },
   responses: {
-    201: { description: 'The new link', content: LinkEnvelope },
+    201: dataResponse('The new link', LinkSchema),
     ...errorResponses(400, 403, 404, 410),
   },
 });
@@ -145,7 +105,7 @@ const get = createRoute({
   summary: 'One recording link',
   request: { params: linkParams },
   responses: {
-    200: { description: 'The link', content: LinkEnvelope },
+    200: dataResponse('The link', LinkSchema),
     ...errorResponses(403, 404, 410),
   },
 });
@@ -157,7 +117,7 @@ const update = createRoute({
   summary: "Update a link's title, reuse, provider fields or meta",
   request: { params: linkParams, body: jsonBody(UpdateLinkBody) },
   responses: {
-    200: { description: 'The updated link', content: LinkEnvelope },
+    200: dataResponse('The updated link', LinkSchema),
     ...errorResponses(400, 403, 404, 410),
   },
 });
@@ -173,10 +133,7 @@ const remove = createRoute({
     'after that the retention job removes it, once no recording made through it is left.',
   request: { params: linkParams },
   responses: {
-    200: {
-      description: 'Deleted',
-      content: { 'application/json': { schema: envelope(z.object({ linkId: z.string() })) } },
-    },
+    200: dataResponse('Deleted', z.object({ linkId: z.string() })),
     ...errorResponses(403, 404, 410),
   },
 });
@@ -191,7 +148,7 @@ const restore = createRoute({
     'can record through it again (a single-use link that already has a recording stays used).',
   request: { params: linkParams },
   responses: {
-    200: { description: 'Restored', content: LinkEnvelope },
+    200: dataResponse('Restored', LinkSchema),
     ...errorResponses(404),
     ...describedErrors({
       403: "NOT_A_MEMBER, or LINK_RESTORE_FORBIDDEN: restoring needs the admin or owner role, or being the link's creator",
@@ -200,26 +157,6 @@ const restore = createRoute({
     }),
   },
 });
-
-/** Domain link → wire link (PRODUCT.md §1). */
-export function linkToWire(link: Link, publicUrl: string): z.infer<typeof LinkSchema> {
-  return {
-    linkId: link.id,
-    linkTitle: link.title,
-    linkType: link.type,
-    linkReusable: link.reusable,
-    linkProviderType: link.providerType,
-    linkProviderId: link.providerId,
-    linkProviderReference: link.providerReference,
-    linkURL: linkUrl(publicUrl, link.id),
-    meta: link.meta,
-    createdAt: toIso(link.createdAt),
-    updatedAt: toIso(link.updatedAt),
-    project: { projectId: link.project.id, title: link.project.title },
-    creator: { workspaceMemberId: link.creator.memberId, name: link.creator.name },
-    domain: { domainId: link.domain.id, url: link.domain.host, status: link.domain.status },
-  };
-}
 
 /** Recording links of a workspace: list, create, get, update, delete, restore. */
 export const registerLinkRoutes: RegisterRoutes = (api, deps) => {
@@ -262,15 +199,24 @@ export const registerLinkRoutes: RegisterRoutes = (api, deps) => {
   api.openapi(update, async (c) => {
     const { workspaceId, linkId } = c.req.valid('param');
     const body = c.req.valid('json');
-    const patch: LinkUpdate = {};
-    if (body.linkTitle !== undefined) patch.title = body.linkTitle;
-    if (body.linkReusable !== undefined) patch.reusable = body.linkReusable;
-    if (body.linkProviderType !== undefined) patch.providerType = body.linkProviderType;
-    if (body.linkProviderId !== undefined) patch.providerId = body.linkProviderId;
-    if (body.linkProviderRef !== undefined) patch.providerReference = body.linkProviderRef;
-    if (body.meta !== undefined) patch.meta = body.meta;
+    if (body.linkProviderReference !== undefined && body.linkProviderRef !== undefined) {
+      throw validationError(
+        'linkProviderRef',
+        'is the earlier name of linkProviderReference: send one of the two',
+      );
+    }
+    const patch: LinkUpdate = {
+      title: body.linkTitle,
+      reusable: body.linkReusable,
+      providerType: body.linkProviderType,
+      providerId: body.linkProviderId,
+      providerReference:
+        body.linkProviderReference !== undefined ? body.linkProviderReference : body.linkProviderRef,
+      meta: body.meta,
+    };
     // Checked before membership only as far as the body goes; nothing about the workspace leaks.
-    if (Object.keys(patch).length === 0) throw validationError('body', 'name at least one field to update');
+    if (Object.values(patch).every((v) => v === undefined))
+      throw validationError('body', 'name at least one field to update');
     const access = await requireMember(deps, c.get('userId'), workspaceId);
     return ok(c, 'Link updated', wire(await updateLink(deps, access, linkId, patch)));
   });

@@ -1,7 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { User } from '../../domain/types.ts';
+import { iso } from '../../lib/clock.ts';
 import { getProfile } from '../../services/profile.ts';
-import { envelope, errorResponses, ok, type RegisterRoutes, toIso } from './common.ts';
+import { errorResponses, ok, type RegisterRoutes } from './common.ts';
+import { dataResponse } from './route-kit.ts';
 
 export const UserSchema = z
   .object({
@@ -22,7 +24,7 @@ export function userToWire(user: User): z.infer<typeof UserSchema> {
     email: user.email,
     emailVerified: user.emailVerified,
     image: user.image,
-    createdAt: toIso(user.createdAt),
+    createdAt: iso(user.createdAt),
   };
 }
 
@@ -37,7 +39,7 @@ const getMe = createRoute({
   tags: ['Account'],
   summary: 'The user the API key belongs to, with counts',
   responses: {
-    200: { description: 'The caller', content: { 'application/json': { schema: envelope(MeSchema) } } },
+    200: dataResponse('The caller', MeSchema),
     ...errorResponses(),
   },
 });

@@ -1,19 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { singleLine } from '../../domain/text-rules.ts';
 import type { Project } from '../../domain/types.ts';
+import { iso } from '../../lib/clock.ts';
 import { requireMember } from '../../services/access.ts';
 import { getProject, listProjects } from '../../services/projects.ts';
-import {
-  envelope,
-  errorResponses,
-  ok,
-  PaginationSchema,
-  pagination,
-  paginationQuery,
-  type RegisterRoutes,
-  toIso,
-  workspaceIdParam,
-} from './common.ts';
+import { errorResponses, ok, paginationQuery, type RegisterRoutes, workspaceIdParam } from './common.ts';
+import { dataResponse, idParam, pageResponse, pagination } from './route-kit.ts';
 
 export const ProjectSchema = z
   .object({
@@ -43,8 +34,8 @@ export function projectToWire(project: Project): z.infer<typeof ProjectSchema> {
     isDefault: project.isDefault,
     retentionDays: project.retentionDays,
     maxRecordingSeconds: project.maxRecordingSeconds,
-    createdAt: toIso(project.createdAt),
-    updatedAt: toIso(project.updatedAt),
+    createdAt: iso(project.createdAt),
+    updatedAt: iso(project.updatedAt),
   };
 }
 
@@ -55,14 +46,7 @@ const list = createRoute({
   summary: 'Projects of a workspace, newest first',
   request: { params: z.object({ workspaceId: workspaceIdParam }), query: z.object(paginationQuery(5, 10)) },
   responses: {
-    200: {
-      description: 'A page of projects',
-      content: {
-        'application/json': {
-          schema: envelope(z.object({ projects: z.array(ProjectSchema), pagination: PaginationSchema })),
-        },
-      },
-    },
+    200: pageResponse('A page of projects', 'projects', ProjectSchema),
     ...errorResponses(400, 403, 410),
   },
 });
@@ -73,18 +57,9 @@ const getOne = createRoute({
   tags: ['Projects'],
   summary: 'One project',
   request: {
-    params: z.object({
-      workspaceId: workspaceIdParam,
-      projectId: singleLine()
-        .min(1)
-        .max(64)
-        .openapi({ param: { name: 'projectId', in: 'path' }, example: 'prj_01…' }),
-    }),
+    params: z.object({ workspaceId: workspaceIdParam, projectId: idParam('projectId', 'prj_01…') }),
   },
-  responses: {
-    200: { description: 'The project', content: { 'application/json': { schema: envelope(ProjectSchema) } } },
-    ...errorResponses(403, 404, 410),
-  },
+  responses: { 200: dataResponse('The project', ProjectSchema), ...errorResponses(403, 404, 410) },
 });
 
 /** GET /public/workspace/{workspaceId}/projects[/{projectId}]. */

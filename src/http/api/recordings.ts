@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { RESOURCE_KINDS } from '../../domain/recording-resources.ts';
-import { singleLine } from '../../domain/text-rules.ts';
 import type { Recording } from '../../domain/types.ts';
+import { RecordingWireSchema, recordingToWire } from '../../domain/wire.ts';
 import { requireMember } from '../../services/access.ts';
 import type { Deps } from '../../services/deps.ts';
 import {
@@ -11,47 +11,21 @@ import {
   isExpired,
   listRecordings,
   playerUrl,
+  RecordingFilterSchema,
   restoreRecording,
 } from '../../services/recordings.ts';
 import {
   describedErrors,
-  envelope,
   errorResponses,
   ok,
-  PaginationSchema,
-  pagination,
   paginationQuery,
   type RegisterRoutes,
-  toIso,
   workspaceIdParam,
 } from './common.ts';
+import { dataResponse, idParam, pageResponse, pagination } from './route-kit.ts';
 
-const JsonObject = z.record(z.string(), z.unknown());
-
-export const RecordingSchema = z
-  .object({
-    recordingId: z.string(),
-    recordingDurationMs: z.number().int().nullable(),
-    recordingStartedAt: z.string().nullable(),
-    status: z.enum(['pending', 'ready', 'failed']),
-    expiresAt: z.string().nullable(),
-    expired: z.boolean().openapi({ description: 'True once expiresAt has passed: no playback or downloads' }),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    systemMeta: JsonObject.openapi({ description: 'Browser, OS, screen, URL and user agent' }),
-    customMeta: JsonObject,
-    notes: z.string().nullable(),
-    playerUrl: z.string(),
-    link: z.object({ linkId: z.string(), linkTitle: z.string().nullable() }),
-    project: z.object({ projectId: z.string(), title: z.string() }),
-    domain: z.object({
-      domainId: z.string(),
-      url: z.string(),
-      status: z.enum(['pending', 'verified', 'revoked']),
-    }),
-    creator: z.object({ workspaceMemberId: z.string(), name: z.string() }),
-  })
-  .openapi('Recording');
+/** The shared wire recording (domain/wire.ts), named for the OpenAPI document. */
+const RecordingSchema = z.object(RecordingWireSchema.shape).openapi('Recording');
 
 const ResourceSchema = z
   .object({
@@ -67,47 +41,28 @@ const ResourceSchema = z
   })
   .openapi('RecordingResource');
 
-/** Domain recording → wire recording (PRODUCT.md §3). */
-export function recordingToWire(
-  deps: Deps,
-  recording: Recording,
-  now: number,
-): z.infer<typeof RecordingSchema> {
-  return {
-    recordingId: recording.id,
-    recordingDurationMs: recording.durationMs,
-    recordingStartedAt: toIso(recording.startedAt),
-    status: recording.status,
-    expiresAt: toIso(recording.expiresAt),
+/** Domain recording → wire recording at `now` (PRODUCT.md §3). */
+function recordingAnswer(deps: Deps, recording: Recording, now: number) {
+  return recordingToWire(recording, {
     expired: isExpired(recording, now),
-    createdAt: toIso(recording.createdAt),
-    updatedAt: toIso(recording.updatedAt),
-    systemMeta: recording.systemMeta,
-    customMeta: recording.customMeta,
-    notes: recording.notes,
     playerUrl: playerUrl(deps, recording.id),
-    link: { linkId: recording.link.id, linkTitle: recording.link.title },
-    project: { projectId: recording.project.id, title: recording.project.title },
-    domain: { domainId: recording.domain.id, url: recording.domain.host, status: recording.domain.status },
-    creator: { workspaceMemberId: recording.creator.memberId, name: recording.creator.name },
-  };
+  });
 }
 
-const idFilter = (description: string) => singleLine().min(1).max(64).optional().openapi({ description });
-
+// The filters and their limits are the service's (services/recordings.ts RecordingFilterSchema).
+const filters = RecordingFilterSchema.shape;
 const listQuery = z.object({
   ...paginationQuery(10, 20),
-  project_id: idFilter('Only recordings of this project'),
-  link_id: idFilter('Only recordings made through this link'),
-  created_by: idFilter("Only recordings of this member's links (workspaceMemberId)"),
+  project_id: filters.projectId.meta({ description: 'Only recordings of this project' }),
+  link_id: filters.linkId.meta({ description: 'Only recordings made through this link' }),
+  created_by: filters.createdBy.meta({
+    description: "Only recordings of this member's links (workspaceMemberId)",
+  }),
 });
 
 const recordingParams = z.object({
   workspaceId: workspaceIdParam,
-  recordingId: singleLine()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'recordingId', in: 'path' }, example: 'rec_01…' }),
+  recordingId: idParam('recordingId', 'rec_01…'),
 });
 
 const tags = ['Recordings'];
@@ -119,14 +74,7 @@ const list = createRoute({
   summary: 'Recordings of a workspace, newest first',
   request: { params: z.object({ workspaceId: workspaceIdParam }), query: listQuery },
   responses: {
-    200: {
-      description: 'A page of recordings',
-      content: {
-        'application/json': {
-          schema: envelope(z.object({ recordings: z.array(RecordingSchema), pagination: PaginationSchema })),
-        },
-      },
-    },
+    200: pageResponse('A page of recordings', 'recordings', RecordingSchema),
     ...errorResponses(400, 403, 410),
   },
 });
@@ -138,10 +86,7 @@ const get = createRoute({
   summary: 'One recording (an expired one is readable, with expired: true)',
   request: { params: recordingParams },
   responses: {
-    200: {
-      description: 'The recording',
-      content: { 'application/json': { schema: envelope(z.object({ recording: RecordingSchema })) } },
-    },
+    200: dataResponse('The recording', z.object({ recording: RecordingSchema })),
     ...errorResponses(403, 404, 410),
   },
 });
@@ -157,10 +102,7 @@ const remove = createRoute({
     'that the retention job removes its files and rows for good.',
   request: { params: recordingParams },
   responses: {
-    200: {
-      description: 'Deleted',
-      content: { 'application/json': { schema: envelope(z.object({ recordingId: z.string() })) } },
-    },
+    200: dataResponse('Deleted', z.object({ recordingId: z.string() })),
     ...errorResponses(403, 404, 410),
   },
 });
@@ -176,21 +118,13 @@ const restore = createRoute({
     'deleted (restore it with POST …/links/{linkId}/restore for customers to record through it again).',
   request: { params: recordingParams },
   responses: {
-    200: {
-      description: 'Restored',
-      content: {
-        'application/json': {
-          schema: envelope(
-            z.object({
-              recording: RecordingSchema,
-              linkDeleted: z
-                .boolean()
-                .openapi({ description: "True when the recording's link is still deleted" }),
-            }),
-          ),
-        },
-      },
-    },
+    200: dataResponse(
+      'Restored',
+      z.object({
+        recording: RecordingSchema,
+        linkDeleted: z.boolean().openapi({ description: "True when the recording's link is still deleted" }),
+      }),
+    ),
     ...errorResponses(404),
     ...describedErrors({
       403: "NOT_A_MEMBER, RECORDING_WORKSPACE_MISMATCH, or RECORDING_RESTORE_FORBIDDEN: restoring needs the admin or owner role, or being the creator of the recording's link",
@@ -214,14 +148,7 @@ const resource = createRoute({
     }),
   },
   responses: {
-    200: {
-      description: 'The resource',
-      content: {
-        'application/json': {
-          schema: envelope(z.object({ recordingId: z.string(), resource: ResourceSchema })),
-        },
-      },
-    },
+    200: dataResponse('The resource', z.object({ recordingId: z.string(), resource: ResourceSchema })),
     ...errorResponses(400, 403, 404, 410),
   },
 });
@@ -241,7 +168,7 @@ export const registerRecordingRoutes: RegisterRoutes = (api, deps) => {
     });
     const now = deps.clock.now();
     return ok(c, 'Recordings retrieved', {
-      recordings: page.items.map((r) => recordingToWire(deps, r, now)),
+      recordings: page.items.map((r) => recordingAnswer(deps, r, now)),
       pagination: pagination(page),
     });
   });
@@ -250,7 +177,7 @@ export const registerRecordingRoutes: RegisterRoutes = (api, deps) => {
     const { workspaceId, recordingId } = c.req.valid('param');
     const access = await requireMember(deps, c.get('userId'), workspaceId);
     const recording = await getRecording(deps, access, recordingId);
-    return ok(c, 'Recording retrieved', { recording: recordingToWire(deps, recording, deps.clock.now()) });
+    return ok(c, 'Recording retrieved', { recording: recordingAnswer(deps, recording, deps.clock.now()) });
   });
 
   api.openapi(remove, async (c) => {
@@ -269,7 +196,7 @@ export const registerRecordingRoutes: RegisterRoutes = (api, deps) => {
       linkDeleted
         ? 'Recording restored; its link is still deleted (restore the link for customers to record through it again)'
         : 'Recording restored',
-      { recording: recordingToWire(deps, recording, deps.clock.now()), linkDeleted },
+      { recording: recordingAnswer(deps, recording, deps.clock.now()), linkDeleted },
     );
   });
 

@@ -1,34 +1,22 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { multiLine, singleLine } from '../../domain/text-rules.ts';
+import { iso } from '../../lib/clock.ts';
 import { requireMember } from '../../services/access.ts';
 import type { DeliveryDetail } from '../../services/delivery-log.ts';
 import { MAX_DELIVERIES_PER_PAGE } from '../../services/delivery-log.ts';
-import {
-  createWebhookEndpoint,
-  deleteWebhookEndpoint,
-  getWebhookEndpoint,
-  listEndpointDeliveries,
-  listWebhookEndpoints,
-  MAX_WEBHOOK_DESCRIPTION,
-  MAX_WEBHOOK_URL,
-  rotateWebhookSecret,
-  sendTestWebhook,
-  updateWebhookEndpoint,
-  WEBHOOK_EVENT_TYPES,
-  type WebhookEndpointView,
-  type WebhookUpdate,
-} from '../../services/webhooks.ts';
+import * as webhooks from '../../services/webhooks.ts';
 import { requestOrigin } from '../oauth/common.ts';
 import {
   describedErrors,
-  envelope,
   errorResponses,
   jsonBody,
   ok,
   type RegisterRoutes,
-  toIso,
   workspaceIdParam,
 } from './common.ts';
+import { adminOnly, dataContent, dataResponse, idParam, listResponse } from './route-kit.ts';
+
+const { MAX_WEBHOOK_DESCRIPTION, MAX_WEBHOOK_URL, WEBHOOK_EVENT_TYPES } = webhooks;
 
 // Webhook endpoints of a workspace (issue 10 §4), admins and owners only. The secret appears in
 // the answers to create and rotate-secret, and nowhere else. docs/notifications.md describes what
@@ -121,10 +109,7 @@ const DeliverySchema = z
 const workspaceParams = z.object({ workspaceId: workspaceIdParam });
 const webhookParams = z.object({
   workspaceId: workspaceIdParam,
-  webhookId: singleLine()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'webhookId', in: 'path' }, example: 'whk_01…' }),
+  webhookId: idParam('webhookId', 'whk_01…'),
 });
 
 const DeliveriesQuery = z.object({
@@ -142,12 +127,10 @@ const DeliveriesQuery = z.object({
   status: z.enum(['pending', 'delivered', 'failed']).optional(),
 });
 
-const WebhookEnvelope = { 'application/json': { schema: envelope(WebhookSchema) } };
-const NewWebhookEnvelope = { 'application/json': { schema: envelope(NewWebhookSchema) } };
+const WebhookEnvelope = dataContent(WebhookSchema);
+const NewWebhookEnvelope = dataContent(NewWebhookSchema);
 const tags = ['Webhooks'];
-const forbidden = describedErrors({
-  403: 'NOT_A_MEMBER, or FORBIDDEN: webhooks need the admin or owner role',
-});
+const forbidden = adminOnly('webhooks');
 
 const list = createRoute({
   method: 'get',
@@ -156,12 +139,7 @@ const list = createRoute({
   summary: "The workspace's webhook endpoints, newest first (no secrets)",
   request: { params: workspaceParams },
   responses: {
-    200: {
-      description: 'Endpoints',
-      content: {
-        'application/json': { schema: envelope(z.object({ webhooks: z.array(WebhookSchema) })) },
-      },
-    },
+    200: listResponse('Endpoints', 'webhooks', WebhookSchema),
     ...errorResponses(410),
     ...forbidden,
   },
@@ -216,10 +194,7 @@ const remove = createRoute({
   summary: 'Delete an endpoint: nothing more is sent to it; its delivery log stays',
   request: { params: webhookParams },
   responses: {
-    200: {
-      description: 'Deleted',
-      content: { 'application/json': { schema: envelope(z.object({ webhookId: z.string() })) } },
-    },
+    200: dataResponse('Deleted', z.object({ webhookId: z.string() })),
     ...errorResponses(404, 410),
     ...forbidden,
   },
@@ -245,10 +220,7 @@ const test = createRoute({
   summary: 'Queue a signed webhook.test event for this endpoint',
   request: { params: webhookParams },
   responses: {
-    202: {
-      description: 'Queued; follow it in …/deliveries',
-      content: { 'application/json': { schema: envelope(z.object({ deliveryId: z.string() })) } },
-    },
+    202: dataResponse('Queued; follow it in …/deliveries', z.object({ deliveryId: z.string() })),
     ...errorResponses(404, 410),
     ...forbidden,
     ...describedErrors({ 409: 'CONFLICT: the endpoint is disabled' }),
@@ -262,34 +234,28 @@ const deliveries = createRoute({
   summary: "The endpoint's deliveries, newest first, each with its attempt log",
   request: { params: webhookParams, query: DeliveriesQuery },
   responses: {
-    200: {
-      description: 'A page of deliveries',
-      content: {
-        'application/json': {
-          schema: envelope(
-            z.object({
-              deliveries: z.array(DeliverySchema),
-              hasMore: z.boolean(),
-              nextBefore: z.string().nullable(),
-            }),
-          ),
-        },
-      },
-    },
+    200: dataResponse(
+      'A page of deliveries',
+      z.object({
+        deliveries: z.array(DeliverySchema),
+        hasMore: z.boolean(),
+        nextBefore: z.string().nullable(),
+      }),
+    ),
     ...errorResponses(400, 404),
     ...forbidden,
   },
 });
 
-function webhookToWire(endpoint: WebhookEndpointView): z.infer<typeof WebhookSchema> {
+function webhookToWire(endpoint: webhooks.WebhookEndpointView): z.infer<typeof WebhookSchema> {
   return {
     webhookId: endpoint.id,
     url: endpoint.url,
     description: endpoint.description,
     events: endpoint.events,
     enabled: endpoint.enabled,
-    createdAt: toIso(endpoint.createdAt),
-    updatedAt: toIso(endpoint.updatedAt),
+    createdAt: iso(endpoint.createdAt),
+    updatedAt: iso(endpoint.updatedAt),
   };
 }
 
@@ -301,14 +267,14 @@ function deliveryToWire(d: DeliveryDetail): z.infer<typeof DeliverySchema> {
     summary: d.summary,
     status: d.status,
     attempts: d.attempts,
-    nextAttemptAt: d.status === 'pending' ? toIso(d.nextAttemptAt) : null,
+    nextAttemptAt: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
     lastStatusCode: d.lastStatusCode,
     lastError: d.lastError,
-    createdAt: toIso(d.createdAt),
-    finishedAt: toIso(d.finishedAt),
+    createdAt: iso(d.createdAt),
+    finishedAt: iso(d.finishedAt),
     attemptLog: d.attemptLog.map((a) => ({
       attempt: a.attempt,
-      startedAt: toIso(a.startedAt),
+      startedAt: iso(a.startedAt),
       durationMs: a.durationMs,
       ok: a.ok,
       statusCode: a.statusCode,
@@ -324,14 +290,14 @@ export const registerWebhookRoutes: RegisterRoutes = (api, deps) => {
 
   api.openapi(list, async (c) => {
     const { workspaceId } = c.req.valid('param');
-    const endpoints = await listWebhookEndpoints(deps, await access(c.get('userId'), workspaceId));
+    const endpoints = await webhooks.listWebhookEndpoints(deps, await access(c.get('userId'), workspaceId));
     return ok(c, 'Webhooks retrieved', { webhooks: endpoints.map(webhookToWire) });
   });
 
   api.openapi(create, async (c) => {
     const { workspaceId } = c.req.valid('param');
     const body = c.req.valid('json');
-    const { endpoint, secret } = await createWebhookEndpoint(
+    const { endpoint, secret } = await webhooks.createWebhookEndpoint(
       deps,
       await access(c.get('userId'), workspaceId),
       { url: body.url, events: body.events, description: body.description },
@@ -347,19 +313,23 @@ export const registerWebhookRoutes: RegisterRoutes = (api, deps) => {
 
   api.openapi(get, async (c) => {
     const { workspaceId, webhookId } = c.req.valid('param');
-    const endpoint = await getWebhookEndpoint(deps, await access(c.get('userId'), workspaceId), webhookId);
+    const endpoint = await webhooks.getWebhookEndpoint(
+      deps,
+      await access(c.get('userId'), workspaceId),
+      webhookId,
+    );
     return ok(c, 'Webhook retrieved', webhookToWire(endpoint));
   });
 
   api.openapi(update, async (c) => {
     const { workspaceId, webhookId } = c.req.valid('param');
     const body = c.req.valid('json');
-    const patch: WebhookUpdate = {};
+    const patch: webhooks.WebhookUpdate = {};
     if (body.url !== undefined) patch.url = body.url;
     if (body.events !== undefined) patch.events = body.events;
     if (body.description !== undefined) patch.description = body.description;
     if (body.enabled !== undefined) patch.enabled = body.enabled;
-    const endpoint = await updateWebhookEndpoint(
+    const endpoint = await webhooks.updateWebhookEndpoint(
       deps,
       await access(c.get('userId'), workspaceId),
       webhookId,
@@ -370,7 +340,7 @@ export const registerWebhookRoutes: RegisterRoutes = (api, deps) => {
 
   api.openapi(remove, async (c) => {
     const { workspaceId, webhookId } = c.req.valid('param');
-    await deleteWebhookEndpoint(
+    await webhooks.deleteWebhookEndpoint(
       deps,
       await access(c.get('userId'), workspaceId),
       webhookId,
@@ -381,7 +351,7 @@ export const registerWebhookRoutes: RegisterRoutes = (api, deps) => {
 
   api.openapi(rotate, async (c) => {
     const { workspaceId, webhookId } = c.req.valid('param');
-    const { endpoint, secret } = await rotateWebhookSecret(
+    const { endpoint, secret } = await webhooks.rotateWebhookSecret(
       deps,
       await access(c.get('userId'), workspaceId),
       webhookId,
@@ -395,18 +365,27 @@ export const registerWebhookRoutes: RegisterRoutes = (api, deps) => {
 
   api.openapi(test, async (c) => {
     const { workspaceId, webhookId } = c.req.valid('param');
-    const queued = await sendTestWebhook(deps, await access(c.get('userId'), workspaceId), webhookId);
+    const queued = await webhooks.sendTestWebhook(
+      deps,
+      await access(c.get('userId'), workspaceId),
+      webhookId,
+    );
     return c.json({ message: 'Test event queued', data: queued }, 202);
   });
 
   api.openapi(deliveries, async (c) => {
     const { workspaceId, webhookId } = c.req.valid('param');
     const query = c.req.valid('query');
-    const page = await listEndpointDeliveries(deps, await access(c.get('userId'), workspaceId), webhookId, {
-      limit: query.limit,
-      before: query.before,
-      status: query.status,
-    });
+    const page = await webhooks.listEndpointDeliveries(
+      deps,
+      await access(c.get('userId'), workspaceId),
+      webhookId,
+      {
+        limit: query.limit,
+        before: query.before,
+        status: query.status,
+      },
+    );
     const last = page.items.at(-1);
     return ok(c, 'Deliveries retrieved', {
       deliveries: page.items.map(deliveryToWire),

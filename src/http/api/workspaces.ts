@@ -2,6 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../../domain/errors.ts';
 import { singleLine } from '../../domain/text-rules.ts';
 import type { Member, Workspace } from '../../domain/types.ts';
+import { ProviderTypeSchema } from '../../domain/wire.ts';
+import { iso } from '../../lib/clock.ts';
 import { requireMember } from '../../services/access.ts';
 import { SEARCH_TERM_MAX, SEARCH_TYPES, type SearchResult, searchWorkspace } from '../../services/search.ts';
 import {
@@ -11,17 +13,14 @@ import {
   type WorkspaceStorage,
 } from '../../services/workspace-admin.ts';
 import {
-  envelope,
   errorResponses,
   ok,
-  PaginationSchema,
-  pagination,
   paginationQuery,
   type RegisterRoutes,
-  toIso,
   workspaceIdParam,
   zodToApiError,
 } from './common.ts';
+import { dataResponse, pageResponse, pagination } from './route-kit.ts';
 
 export const MembershipSchema = z
   .object({
@@ -65,7 +64,7 @@ export function membershipToWire(member: Member): z.infer<typeof MembershipSchem
   return {
     workspaceMemberId: member.id,
     workspaceRole: member.role,
-    workspaceJoinedAt: toIso(member.joinedAt),
+    workspaceJoinedAt: iso(member.joinedAt),
   };
 }
 
@@ -74,8 +73,8 @@ export function workspaceToWire(workspace: Workspace, member?: Member): z.infer<
   return {
     workspaceId: workspace.id,
     workspaceName: workspace.name,
-    createdAt: toIso(workspace.createdAt),
-    updatedAt: toIso(workspace.updatedAt),
+    createdAt: iso(workspace.createdAt),
+    updatedAt: iso(workspace.updatedAt),
     ...(member ? { membership: membershipToWire(member) } : {}),
   };
 }
@@ -100,14 +99,7 @@ const listWorkspaces = createRoute({
     }),
   },
   responses: {
-    200: {
-      description: 'A page of workspaces',
-      content: {
-        'application/json': {
-          schema: envelope(z.object({ workspaces: z.array(WorkspaceSchema), pagination: PaginationSchema })),
-        },
-      },
-    },
+    200: pageResponse('A page of workspaces', 'workspaces', WorkspaceSchema),
     ...errorResponses(400),
   },
 });
@@ -123,10 +115,7 @@ const getOne = createRoute({
     '`storage` is kept current as recordings and their files are stored and deleted, so reading it costs the same whatever the workspace holds.',
   request: { params: wsParams },
   responses: {
-    200: {
-      description: 'The workspace',
-      content: { 'application/json': { schema: envelope(WorkspaceDetailSchema) } },
-    },
+    200: dataResponse('The workspace', WorkspaceDetailSchema),
     ...errorResponses(403, 410),
   },
 });
@@ -136,7 +125,7 @@ const LinkHitSchema = z
   .object({
     linkId: z.string(),
     linkTitle: z.string().nullable(),
-    linkProviderType: z.enum(['intercom', 'zendesk', 'slack']).nullable(),
+    linkProviderType: ProviderTypeSchema.nullable(),
     linkProviderReference: z.string().nullable(),
     createdAt: z.string(),
     match,
@@ -195,10 +184,7 @@ const search = createRoute({
     }),
   },
   responses: {
-    200: {
-      description: 'Matches, best first',
-      content: { 'application/json': { schema: envelope(SearchSchema) } },
-    },
+    200: dataResponse('Matches, best first', SearchSchema),
     ...errorResponses(400, 403, 410),
   },
 });
@@ -214,7 +200,7 @@ function searchToWire(result: SearchResult): z.infer<typeof SearchSchema> {
           linkTitle: h.title,
           linkProviderType: h.providerType,
           linkProviderReference: h.providerReference,
-          createdAt: toIso(h.createdAt),
+          createdAt: iso(h.createdAt),
           match: h.match,
         })),
       };
@@ -226,7 +212,7 @@ function searchToWire(result: SearchResult): z.infer<typeof SearchSchema> {
           name: h.name,
           email: h.email,
           workspaceRole: h.role,
-          workspaceJoinedAt: toIso(h.joinedAt),
+          workspaceJoinedAt: iso(h.joinedAt),
           match: h.match,
         })),
       };
@@ -237,7 +223,7 @@ function searchToWire(result: SearchResult): z.infer<typeof SearchSchema> {
           projectId: h.id,
           title: h.title,
           isDefault: h.isDefault,
-          createdAt: toIso(h.createdAt),
+          createdAt: iso(h.createdAt),
           match: h.match,
         })),
       };
@@ -248,7 +234,7 @@ function searchToWire(result: SearchResult): z.infer<typeof SearchSchema> {
           domainId: h.id,
           url: h.host,
           status: h.status,
-          createdAt: toIso(h.createdAt),
+          createdAt: iso(h.createdAt),
           match: h.match,
         })),
       };

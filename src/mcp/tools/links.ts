@@ -1,27 +1,25 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { jsonObject, singleLine } from '../../domain/text-rules.ts';
+import type { Link } from '../../domain/types.ts';
 import type { Deps } from '../../services/deps.ts';
 import {
   createLink,
   deleteLink,
   getLink,
-  type LinkUpdate,
+  LinkFilterSchema,
+  LinkInputSchema,
   listLinks,
-  MAX_LINK_PROVIDER_ID,
-  MAX_LINK_PROVIDER_REFERENCE,
-  MAX_LINK_TITLE,
   restoreLink,
   updateLink,
 } from '../../services/links.ts';
 import {
   idArg,
-  idFilter,
   LinkSchema,
   linkLine,
   linkToWire,
-  PaginationSchema,
-  pageLine,
+  pageAnswer,
+  pageOutput,
+  pageRequest,
   pagination,
   pagingArgs,
   READ_ONLY,
@@ -33,27 +31,23 @@ import {
 // an admin, the owner, or the link's creator (§2), which the service checks on every call (S40).
 
 const linkIdArg = idArg('The recording link id (lnk_…)');
-const providerType = z
-  .enum(['intercom', 'zendesk', 'slack'])
-  .nullable()
-  .describe('The support tool the link was made for, or null');
-// Text arguments follow the shared rule (domain/text-rules.ts, S38).
-const providerId = singleLine()
-  .max(MAX_LINK_PROVIDER_ID)
-  .nullable()
-  .describe('Id in the support tool, e.g. a conversation id');
-const providerReference = singleLine()
-  .max(MAX_LINK_PROVIDER_REFERENCE)
-  .nullable()
-  .describe('A reference in the support tool, e.g. a ticket URL');
-const title = singleLine().max(MAX_LINK_TITLE).nullable().describe('Becomes linkTitle');
-const reusable = z.boolean().describe('false (default): one recording; true: many');
-// The service measures the 10 KB limit on the serialised object and names `meta` when it is exceeded.
-const meta = jsonObject(200).describe('Free JSON object, at most 10 KB serialised');
+// The fields and their limits are the service's (services/links.ts LinkInputSchema); text follows
+// the shared rule (domain/text-rules.ts, S38).
+const input = LinkInputSchema.shape;
+const linkFields = {
+  title: input.title.describe('Becomes linkTitle'),
+  reusable: input.reusable.describe('false (default): one recording; true: many'),
+  providerType: input.providerType.describe('The support tool the link was made for, or null'),
+  providerId: input.providerId.describe('Id in the support tool, e.g. a conversation id'),
+  providerReference: input.providerReference.describe('A reference in the support tool, e.g. a ticket URL'),
+  // The service measures the 10 KB limit on the serialised object and names `meta` when it is exceeded.
+  meta: input.meta.describe('Free JSON object, at most 10 KB serialised'),
+};
+const filters = LinkFilterSchema.shape;
 
 /** userplane_list_links, _get_link, _create_link, _update_link, _delete_link, _restore_link. */
 export function registerLinkTools(server: McpServer, deps: Deps): void {
-  const wire = (link: Parameters<typeof linkToWire>[1]) => linkToWire(deps, link);
+  const wire = (link: Link) => linkToWire(link, deps.config.publicUrl);
 
   registerTool(server, deps, {
     name: 'userplane_list_links',
@@ -62,28 +56,22 @@ export function registerLinkTools(server: McpServer, deps: Deps): void {
       'Recording links of a workspace, newest first. A link is the URL a customer opens to record their screen.',
     input: z.object({
       workspaceId: workspaceIdArg,
-      project_id: idFilter('Only links of this project'),
-      created_by: idFilter('Only links created by this workspaceMemberId'),
-      domain_id: idFilter('Only links on this domain'),
+      project_id: filters.projectId.describe('Only links of this project'),
+      created_by: filters.createdBy.describe('Only links created by this workspaceMemberId'),
+      domain_id: filters.domainId.describe('Only links on this domain'),
       ...pagingArgs,
     }),
-    output: z.object({ links: z.array(LinkSchema), pagination: PaginationSchema }),
+    output: pageOutput('links', LinkSchema),
     annotations: READ_ONLY,
     async run(args, caller) {
       const access = await caller.access(args.workspaceId);
       const page = await listLinks(deps, access, {
-        page: args.page,
-        perPage: args.per_page,
+        ...pageRequest(args),
         projectId: args.project_id,
         createdBy: args.created_by,
         domainId: args.domain_id,
       });
-      const links = page.items.map(wire);
-      const p = pagination(page);
-      return {
-        structured: { links, pagination: p },
-        text: [pageLine('links', p, links.length), ...links.map((l) => `- ${linkLine(l)}`)].join('\n'),
-      };
+      return pageAnswer('links', page.items.map(wire), pagination(page), linkLine);
     },
   });
 
@@ -110,29 +98,13 @@ export function registerLinkTools(server: McpServer, deps: Deps): void {
       workspaceId: workspaceIdArg,
       domainId: idArg('A verified domain of the workspace (dom_…)'),
       projectId: idArg("The project (prj_…); default: the workspace's default project").optional(),
-      title: title.optional(),
-      reusable: reusable.optional(),
-      providerType: providerType.optional(),
-      providerId: providerId.optional(),
-      providerReference: providerReference.optional(),
-      meta: meta.optional(),
+      ...linkFields,
     }),
     output: LinkSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
     async run(args, caller) {
-      const access = await caller.access(args.workspaceId);
-      const link = wire(
-        await createLink(deps, access, {
-          domainId: args.domainId,
-          projectId: args.projectId,
-          title: args.title,
-          ...(args.reusable === undefined ? {} : { reusable: args.reusable }),
-          providerType: args.providerType,
-          providerId: args.providerId,
-          providerReference: args.providerReference,
-          ...(args.meta === undefined ? {} : { meta: args.meta }),
-        }),
-      );
+      const { workspaceId, ...fields } = args;
+      const link = wire(await createLink(deps, await caller.access(workspaceId), fields));
       return { structured: link, text: `Created ${linkLine(link)}` };
     },
   });
@@ -145,25 +117,13 @@ export function registerLinkTools(server: McpServer, deps: Deps): void {
     input: z.object({
       workspaceId: workspaceIdArg,
       linkId: linkIdArg,
-      title: title.optional(),
-      reusable: reusable.optional(),
-      providerType: providerType.optional(),
-      providerId: providerId.optional(),
-      providerReference: providerReference.optional(),
-      meta: meta.optional(),
+      ...linkFields,
     }),
     output: LinkSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async run(args, caller) {
-      const access = await caller.access(args.workspaceId);
-      const patch: LinkUpdate = {};
-      if (args.title !== undefined) patch.title = args.title;
-      if (args.reusable !== undefined) patch.reusable = args.reusable;
-      if (args.providerType !== undefined) patch.providerType = args.providerType;
-      if (args.providerId !== undefined) patch.providerId = args.providerId;
-      if (args.providerReference !== undefined) patch.providerReference = args.providerReference;
-      if (args.meta !== undefined) patch.meta = args.meta;
-      const link = wire(await updateLink(deps, access, args.linkId, patch));
+      const { workspaceId, linkId, ...patch } = args;
+      const link = wire(await updateLink(deps, await caller.access(workspaceId), linkId, patch));
       return { structured: link, text: `Updated ${linkLine(link)}` };
     },
   });

@@ -9,14 +9,14 @@ import {
   getRecording,
   getRecordingResource,
   playerUrl,
+  RecordingFilterSchema,
   restoreRecording,
 } from '../../services/recordings.ts';
 import {
   type Caller,
-  idFilter,
   type Pagination,
   PaginationSchema,
-  pageLine,
+  pageAnswer,
   pagingArgs,
   READ_ONLY,
   RecordingInfoSchema,
@@ -29,6 +29,9 @@ import {
 
 // Recordings (PRODUCT.md §4). An expired recording keeps its details but serves no files; a deleted
 // one answers RECORDING_GONE: both are reported as such, never as "not found".
+
+// The list filters and their limits are the service's (services/recordings.ts RecordingFilterSchema).
+const filters = RecordingFilterSchema.shape;
 
 const ResourceUrlSchema = z.object({
   recordingId: z.string(),
@@ -48,9 +51,9 @@ export function registerRecordingTools(server: McpServer, deps: Deps): void {
       'Screen recordings of a workspace, newest first, optionally of one project, link or link creator. Each entry has a playerUrl into the dashboard.',
     input: z.object({
       workspaceId: workspaceIdArg,
-      project_id: idFilter('Only recordings of this project'),
-      link_id: idFilter('Only recordings made through this link'),
-      created_by: idFilter("Only recordings of this member's links (workspaceMemberId)"),
+      project_id: filters.projectId.describe('Only recordings of this project'),
+      link_id: filters.linkId.describe('Only recordings made through this link'),
+      created_by: filters.createdBy.describe("Only recordings of this member's links (workspaceMemberId)"),
       ...pagingArgs,
     }),
     output: z.object({
@@ -87,14 +90,13 @@ export function registerRecordingTools(server: McpServer, deps: Deps): void {
         playerUrl: playerUrl(deps, r.id),
       }));
       const p: Pagination = { page: page.page, perPage: page.perPage, hasMore: page.hasMore };
-      const lines = recordings.map(
+      return pageAnswer(
+        'recordings',
+        recordings,
+        p,
         (r) =>
-          `- ${r.recordingId} ${r.createdAt} ${seconds(r.durationMs)} "${r.linkTitle ?? '(untitled link)'}" by ${r.creatorName}: ${r.playerUrl}`,
+          `${r.recordingId} ${r.createdAt} ${seconds(r.durationMs)} "${r.linkTitle ?? '(untitled link)'}" by ${r.creatorName}: ${r.playerUrl}`,
       );
-      return {
-        structured: { recordings, pagination: p },
-        text: [pageLine('recordings', p, recordings.length), ...lines].join('\n'),
-      };
     },
   });
 

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Domain } from '../../domain/types.ts';
+import { DomainStatusSchema } from '../../domain/wire.ts';
 import { iso } from '../../lib/clock.ts';
 import type { Deps } from '../../services/deps.ts';
 import { getDomain, listDomains } from '../../services/domains.ts';
@@ -8,9 +9,10 @@ import { listMembers } from '../../services/members.ts';
 import { listProjects } from '../../services/projects.ts';
 import {
   idArg,
-  PaginationSchema,
-  pageLine,
+  pageAnswer,
   pageOf,
+  pageOutput,
+  pageRequest,
   pagination,
   pagingArgs,
   READ_ONLY,
@@ -23,9 +25,30 @@ import {
 const DomainSchema = z.object({
   domainId: z.string(),
   url: z.string().describe('The customer site, e.g. app.example.com'),
-  status: z.enum(['pending', 'verified', 'revoked']).describe('Only a verified domain can carry new links'),
+  status: DomainStatusSchema.describe('Only a verified domain can carry new links'),
   verifiedAt: z.string().nullable(),
   createdAt: z.string(),
+});
+
+const ProjectSchema = z.object({
+  projectId: z.string(),
+  title: z.string(),
+  isDefault: z.boolean(),
+  retentionDays: z.number().int().nullable().describe('Days after which new recordings expire'),
+  maxRecordingSeconds: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Longest new recording in seconds; null: the default, 180'),
+  createdAt: z.string(),
+});
+
+const MemberSchema = z.object({
+  workspaceMemberId: z.string().describe('Use as created_by in list filters'),
+  name: z.string(),
+  email: z.string(),
+  workspaceRole: z.enum(['owner', 'admin', 'member']),
+  workspaceJoinedAt: z.string(),
 });
 
 function domainToWire(domain: Domain): z.infer<typeof DomainSchema> {
@@ -45,27 +68,10 @@ export function registerWorkspaceTools(server: McpServer, deps: Deps): void {
     title: 'List projects',
     description: 'Projects of a workspace, newest first. Recordings and links belong to a project.',
     input: z.object({ workspaceId: workspaceIdArg, ...pagingArgs }),
-    output: z.object({
-      projects: z.array(
-        z.object({
-          projectId: z.string(),
-          title: z.string(),
-          isDefault: z.boolean(),
-          retentionDays: z.number().int().nullable().describe('Days after which new recordings expire'),
-          maxRecordingSeconds: z
-            .number()
-            .int()
-            .nullable()
-            .describe('Longest new recording in seconds; null: the default, 180'),
-          createdAt: z.string(),
-        }),
-      ),
-      pagination: PaginationSchema,
-    }),
+    output: pageOutput('projects', ProjectSchema),
     annotations: READ_ONLY,
     async run(args, caller) {
-      const access = await caller.access(args.workspaceId);
-      const page = await listProjects(deps, access, { page: args.page, perPage: args.per_page });
+      const page = await listProjects(deps, await caller.access(args.workspaceId), pageRequest(args));
       const projects = page.items.map((p) => ({
         projectId: p.id,
         title: p.title,
@@ -74,15 +80,13 @@ export function registerWorkspaceTools(server: McpServer, deps: Deps): void {
         maxRecordingSeconds: p.maxRecordingSeconds,
         createdAt: iso(p.createdAt),
       }));
-      const p = pagination(page);
-      const lines = projects.map(
+      return pageAnswer(
+        'projects',
+        projects,
+        pagination(page),
         (x) =>
-          `- ${x.projectId} "${x.title}"${x.isDefault ? ' (default)' : ''}${x.retentionDays === null ? '' : `, recordings expire after ${x.retentionDays} days`}${x.maxRecordingSeconds === null ? '' : `, recordings up to ${x.maxRecordingSeconds} s`}`,
+          `${x.projectId} "${x.title}"${x.isDefault ? ' (default)' : ''}${x.retentionDays === null ? '' : `, recordings expire after ${x.retentionDays} days`}${x.maxRecordingSeconds === null ? '' : `, recordings up to ${x.maxRecordingSeconds} s`}`,
       );
-      return {
-        structured: { projects, pagination: p },
-        text: [pageLine('projects', p, projects.length), ...lines].join('\n'),
-      };
     },
   });
 
@@ -93,10 +97,10 @@ export function registerWorkspaceTools(server: McpServer, deps: Deps): void {
       'Customer sites (domains) of a workspace, newest first, optionally only those of one status. New recording links need a verified domain.',
     input: z.object({
       workspaceId: workspaceIdArg,
-      status: z.enum(['pending', 'verified', 'revoked']).optional().describe('Only domains of this status'),
+      status: DomainStatusSchema.optional().describe('Only domains of this status'),
       ...pagingArgs,
     }),
-    output: z.object({ domains: z.array(DomainSchema), pagination: PaginationSchema }),
+    output: pageOutput('domains', DomainSchema),
     annotations: READ_ONLY,
     async run(args, caller) {
       const access = await caller.access(args.workspaceId);
@@ -104,12 +108,7 @@ export function registerWorkspaceTools(server: McpServer, deps: Deps): void {
       const all = await listDomains(deps, access, { status: args.status });
       const page = pageOf(all, args.page, args.per_page);
       const domains = page.items.map(domainToWire);
-      const p = pagination(page);
-      const lines = domains.map((d) => `- ${d.domainId} ${d.url} (${d.status})`);
-      return {
-        structured: { domains, pagination: p },
-        text: [pageLine('domains', p, domains.length), ...lines].join('\n'),
-      };
+      return pageAnswer('domains', domains, pagination(page), (d) => `${d.domainId} ${d.url} (${d.status})`);
     },
   });
 
@@ -132,22 +131,10 @@ export function registerWorkspaceTools(server: McpServer, deps: Deps): void {
     title: 'List members',
     description: 'Members of a workspace with their roles (owner, admin, member), newest first.',
     input: z.object({ workspaceId: workspaceIdArg, ...pagingArgs }),
-    output: z.object({
-      members: z.array(
-        z.object({
-          workspaceMemberId: z.string().describe('Use as created_by in list filters'),
-          name: z.string(),
-          email: z.string(),
-          workspaceRole: z.enum(['owner', 'admin', 'member']),
-          workspaceJoinedAt: z.string(),
-        }),
-      ),
-      pagination: PaginationSchema,
-    }),
+    output: pageOutput('members', MemberSchema),
     annotations: READ_ONLY,
     async run(args, caller) {
-      const access = await caller.access(args.workspaceId);
-      const page = await listMembers(deps, access, { page: args.page, perPage: args.per_page });
+      const page = await listMembers(deps, await caller.access(args.workspaceId), pageRequest(args));
       const members = page.items.map((m) => ({
         workspaceMemberId: m.id,
         name: m.name,
@@ -155,12 +142,12 @@ export function registerWorkspaceTools(server: McpServer, deps: Deps): void {
         workspaceRole: m.role,
         workspaceJoinedAt: iso(m.joinedAt),
       }));
-      const p = pagination(page);
-      const lines = members.map((m) => `- ${m.workspaceMemberId} ${m.name} <${m.email}>: ${m.workspaceRole}`);
-      return {
-        structured: { members, pagination: p },
-        text: [pageLine('members', p, members.length), ...lines].join('\n'),
-      };
+      return pageAnswer(
+        'members',
+        members,
+        pagination(page),
+        (m) => `${m.workspaceMemberId} ${m.name} <${m.email}>: ${m.workspaceRole}`,
+      );
     },
   });
 }

@@ -1,10 +1,10 @@
 import { parseConsoleNdjson } from '../../domain/recording-resources.ts';
 import type { Link } from '../../domain/types.ts';
+import { type LinkEvent, linkToEvent } from '../../domain/wire.ts';
 import { newId } from '../../lib/ids.ts';
 import { findRecordingNotice } from '../../store/recorder.ts';
 import { findResource } from '../../store/recordings.ts';
 import type { Deps } from '../deps.ts';
-import { linkUrl } from '../links.ts';
 import type { RecordingSummary } from './types.ts';
 
 // Building the events services publish (see outbox.ts `publish`). What needs reading files or
@@ -50,19 +50,10 @@ export async function recordingSummary(
   };
 }
 
-/** The `data` of link.created: the link as the REST API names its fields (docs/notifications.md). */
-export function linkEventData(deps: Pick<Deps, 'config'>, link: Link): Record<string, unknown> {
-  return {
-    linkId: link.id,
-    linkTitle: link.title,
-    linkURL: linkUrl(deps.config.publicUrl, link.id),
-    linkReusable: link.reusable,
-    linkProviderType: link.providerType,
-    linkProviderId: link.providerId,
-    linkProviderReference: link.providerReference,
-    projectId: link.project.id,
-    creatorWorkspaceMemberId: link.creator.memberId,
-    domain: link.domain.host,
-    createdAt: new Date(link.createdAt).toISOString(),
-  };
+/**
+ * The `link` of link.created: the shared link wire shape's fields under the REST API's names, with
+ * `projectId`, `creatorWorkspaceMemberId` and `domain` (the host) as published (docs/notifications.md).
+ */
+export function linkEventData(deps: Pick<Deps, 'config'>, link: Link): LinkEvent {
+  return linkToEvent(link, deps.config.publicUrl);
 }
