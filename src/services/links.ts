@@ -85,8 +85,8 @@ function reusable(value: unknown): boolean {
   return value;
 }
 
-/** Serialises `meta`, refusing anything but a JSON object of at most 10 KB. */
-function serializeMeta(value: unknown): string {
+/** `meta` as given, refusing anything but a JSON object of at most 10 KB once serialised (the store encodes it). */
+function checkMeta(value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw validationError('meta', 'must be a JSON object');
   }
@@ -99,7 +99,7 @@ function serializeMeta(value: unknown): string {
   if (Buffer.byteLength(text, 'utf8') > MAX_LINK_META_BYTES) {
     throw validationError('meta', `must be at most ${MAX_LINK_META_BYTES} bytes as JSON`);
   }
-  return text;
+  return value as Record<string, unknown>;
 }
 
 function notFound(): ApiError {
@@ -135,7 +135,7 @@ export async function createLink(deps: Deps, access: Access, input: LinkInput): 
   const providerId = optionalText('providerId', input.providerId, MAX_LINK_PROVIDER_ID);
   const reference = optionalText('providerReference', input.providerReference, MAX_LINK_PROVIDER_REFERENCE);
   const isReusable = input.reusable === undefined ? false : reusable(input.reusable);
-  const meta = serializeMeta(input.meta ?? {});
+  const meta = checkMeta(input.meta ?? {});
   if (input.projectId !== undefined && input.projectId !== null) {
     if (typeof input.projectId !== 'string' || input.projectId === '' || input.projectId.length > MAX_ID) {
       throw validationError('projectId', `must be a project id of at most ${MAX_ID} characters`);
@@ -181,20 +181,17 @@ export async function createLink(deps: Deps, access: Access, input: LinkInput): 
     const id = newId('lnk', now);
     await insertLink(trx, {
       id,
-      workspace_id: workspaceId,
-      project_id: projectId,
-      domain_id: domain.id,
-      creator_member_id: access.member.id,
+      workspaceId,
+      projectId,
+      domainId: domain.id,
+      creatorMemberId: access.member.id,
       title,
-      type: 'file',
-      reusable: isReusable ? 1 : 0,
-      provider_type: type,
-      provider_id: providerId,
-      provider_reference: reference,
+      reusable: isReusable,
+      providerType: type,
+      providerId,
+      providerReference: reference,
       meta,
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
+      createdAt: now,
     });
     const created = await findLink(trx, workspaceId, id);
     if (!created) throw new Error(`link ${id} vanished inside its own transaction`);
@@ -270,7 +267,7 @@ export async function updateLink(
       MAX_LINK_PROVIDER_REFERENCE,
     );
   }
-  if (patch.meta !== undefined) changes.meta = serializeMeta(patch.meta);
+  if (patch.meta !== undefined) changes.meta = checkMeta(patch.meta);
   if (Object.keys(changes).length === 0) throw validationError('body', 'name at least one field to update');
 
   const link = await linkOf(deps, access, linkId);

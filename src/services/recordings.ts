@@ -29,6 +29,7 @@ import {
   findResource,
   insertRecording,
   insertResources,
+  type NewStoredResource,
   type LinkForRecording,
   listRecordingsPage,
   lockLink,
@@ -41,7 +42,6 @@ import {
   type RecordingLifecycle,
   restoreRecordingRow,
 } from '../store/retention.ts';
-import type { RecordingResourcesTable } from '../store/schema.ts';
 import { findMembership } from '../store/workspaces.ts';
 import type { Access } from './access.ts';
 import { newEventId } from './delivery/events.ts';
@@ -202,7 +202,7 @@ interface PreparedRecording {
   id: string;
   input: NewRecording;
   createdAt: number;
-  resourceRows: RecordingResourcesTable[];
+  resources: NewStoredResource[];
 }
 
 /**
@@ -221,7 +221,7 @@ export async function createRecordings(deps: Deps, inputs: NewRecording[]): Prom
       if (!early.reusable && (await countLinkRecordings(deps.db, early.id)) > 0) throw singleUseConflict();
       const createdAt = input.createdAt ?? deps.clock.now();
       const id = newId('rec', createdAt);
-      const item: PreparedRecording = { id, input, createdAt, resourceRows: [] };
+      const item: PreparedRecording = { id, input, createdAt, resources: [] };
       prepared.push(item);
       for (const resource of input.resources) {
         let stored: { storagePath: string; size: number };
@@ -236,14 +236,14 @@ export async function createRecordings(deps: Deps, inputs: NewRecording[]): Prom
           if (size === undefined) throw new Error(`shared file ${resource.sharedPath} does not exist`);
           stored = { storagePath: resource.sharedPath, size };
         }
-        item.resourceRows.push({
-          recording_id: id,
+        item.resources.push({
+          recordingId: id,
           kind: resource.kind,
-          storage_path: stored.storagePath,
-          content_type: resource.contentType,
+          storagePath: stored.storagePath,
+          contentType: resource.contentType,
           size: stored.size,
-          duration_ms: resource.durationMs ?? null,
-          created_at: createdAt,
+          durationMs: resource.durationMs ?? null,
+          createdAt,
         });
       }
     }
@@ -260,27 +260,25 @@ export async function createRecordings(deps: Deps, inputs: NewRecording[]): Prom
         if (!(await claimRecordingSlot(trx, link.id))) throw singleUseConflict();
         links.set(item.input.linkId, link);
       }
-      for (const { id, input, createdAt, resourceRows } of prepared) {
+      for (const { id, input, createdAt, resources } of prepared) {
         const link = links.get(input.linkId)!;
         await insertRecording(trx, {
           id,
-          workspace_id: link.workspaceId,
-          project_id: link.projectId,
-          link_id: link.id,
-          creator_member_id: link.creatorMemberId,
+          workspaceId: link.workspaceId,
+          projectId: link.projectId,
+          linkId: link.id,
+          creatorMemberId: link.creatorMemberId,
           status: input.status ?? 'ready',
-          duration_ms: input.durationMs,
-          started_at: input.startedAt,
-          system_meta: JSON.stringify(input.systemMeta),
-          custom_meta: JSON.stringify(input.customMeta),
+          durationMs: input.durationMs,
+          startedAt: input.startedAt,
+          systemMeta: input.systemMeta,
+          customMeta: input.customMeta,
           notes: input.notes,
-          expires_at:
+          expiresAt:
             link.projectRetentionDays === null ? null : createdAt + link.projectRetentionDays * DAY_MS,
-          created_at: createdAt,
-          updated_at: createdAt,
-          deleted_at: null,
+          createdAt,
         });
-        await insertResources(trx, resourceRows);
+        await insertResources(trx, resources);
       }
     });
   } catch (error) {
