@@ -432,6 +432,28 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
       expect(data.updatedAt).toBe(data.createdAt);
     });
 
+    it("takes the answer's name linkProviderReference, and linkProviderRef as its alias (not both)", async () => {
+      const made = await link(t.deps, memberAccess, { domainId: domain.id });
+      const put = (body: unknown) => t.request(`${base}/${made.id}`, json('PUT', team.member, body));
+      const named = await put({ linkProviderReference: 'https://acme.zendesk.com/tickets/2' });
+      expect(named.status).toBe(200);
+      expect((await named.json()).data.linkProviderReference).toBe('https://acme.zendesk.com/tickets/2');
+      const alias = await put({ linkProviderRef: 'https://acme.zendesk.com/tickets/3' });
+      expect((await alias.json()).data.linkProviderReference).toBe('https://acme.zendesk.com/tickets/3');
+      const cleared = await put({ linkProviderReference: null });
+      expect((await cleared.json()).data.linkProviderReference).toBeNull();
+      const long = await put({ linkProviderReference: 'x'.repeat(501) });
+      expect(long.status).toBe(400);
+      expect((await long.json()).message).toContain('linkProviderReference');
+      const both = await put({ linkProviderReference: 'a', linkProviderRef: 'b' });
+      expect(both.status).toBe(400);
+      expect((await both.json()).message).toContain('linkProviderRef');
+      const doc = await (await t.request('/api/v1/openapi.json')).json();
+      const update = doc.components.schemas.UpdateLink.properties;
+      expect(update.linkProviderReference.maxLength).toBe(500);
+      expect(update.linkProviderRef).toMatchObject({ deprecated: true, maxLength: 500 });
+    });
+
     it('answers LINK_GONE for a deleted link and LINK_NOT_FOUND for an unknown one', async () => {
       const made = await link(t.deps, memberAccess, { domainId: domain.id });
       await t.request(`${base}/${made.id}`, json('DELETE', team.admin));
