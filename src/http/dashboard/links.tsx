@@ -27,15 +27,8 @@ import {
   type WorkspaceContext,
 } from './context.ts';
 import { deletedPath } from './deleted.tsx';
-import {
-  CsrfField,
-  DashboardPage,
-  formatDuration,
-  Pager,
-  pageParam,
-  renderDashboard,
-  Time,
-} from './shell.tsx';
+import { ConfirmDelete, ListTable, WorkspacePage, workspacePath } from './kit.tsx';
+import { CsrfField, formatDuration, Pager, pageParam, renderDashboard, Time } from './shell.tsx';
 
 // Links (PRODUCT.md §6): the workspace's recording links with a copyable URL, a create form, an
 // edit page and delete (offered to admins, owners and the link's creator; the service refuses
@@ -54,12 +47,8 @@ const FLASH: Record<string, string> = {
   'link-gone': 'That link has been deleted.',
 };
 
-function wsPath(workspaceId: string): string {
-  return `/w/${encodeURIComponent(workspaceId)}`;
-}
-
 function linkPath(workspaceId: string, linkId: string): string {
-  return `${wsPath(workspaceId)}/links/${encodeURIComponent(linkId)}`;
+  return `${workspacePath(workspaceId)}/links/${encodeURIComponent(linkId)}`;
 }
 
 function mayDelete(ws: WorkspaceContext, link: Link): boolean {
@@ -198,7 +187,7 @@ function CreateForm(props: {
         </p>
         {ws.current.role === 'member' ? null : (
           <p>
-            <a class="button" href={`${wsPath(id)}/settings`}>
+            <a class="button" href={`${workspacePath(id)}/settings`}>
               Go to Workspace Settings
             </a>
           </p>
@@ -209,7 +198,7 @@ function CreateForm(props: {
   return (
     <section class="card" aria-labelledby="create-heading">
       <h2 id="create-heading">Create a link</h2>
-      <form method="post" action={`${wsPath(id)}/links`}>
+      <form method="post" action={`${workspacePath(id)}/links`}>
         <CsrfField csrf={props.csrf} />
         <GeneralError error={error} fields={['domain', 'project', 'title', 'meta']} />
         <div class="form-grid">
@@ -292,100 +281,84 @@ function LinksPage(props: {
   const { ctx, ws } = props;
   const id = ws.current.id;
   return (
-    <DashboardPage
-      title="Links"
-      user={ctx.user}
-      csrf={ctx.csrf}
-      workspaces={ctx.workspaces}
-      current={ws.current}
-      section="links"
-      flash={props.flash}
-    >
+    <WorkspacePage ctx={ctx} ws={ws} title="Links" section="links" flash={props.flash}>
       <h1>Links</h1>
       <p class="muted">
         Send a link to a customer; when they open it they can record their screen on your site, and the
-        recording appears under <a href={`${wsPath(id)}/recordings`}>Recordings</a>.{' '}
+        recording appears under <a href={`${workspacePath(id)}/recordings`}>Recordings</a>.{' '}
         <a href={deletedPath(id)}>Recently deleted</a>
       </p>
-      {props.links.length === 0 ? (
-        <div class="card empty">
-          <h2>No links yet</h2>
-          <p>Create your first link below, then copy it into a chat or email to a customer.</p>
-        </div>
-      ) : (
-        <div class="table-wrap">
-          <table class="list">
-            <caption class="sr-only">Links, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Title</th>
-                <th scope="col">Link</th>
-                <th scope="col">Domain</th>
-                <th scope="col">Project</th>
-                <th scope="col">Creator</th>
-                <th scope="col">Reusable</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.links.map((link) => {
-                const title = link.title ?? 'Untitled link';
-                return (
-                  <tr data-link-id={link.id}>
-                    <td data-label="Title">{title}</td>
-                    <td data-label="Link">
-                      <CopyUrl
-                        id={`url-${link.id}`}
-                        url={linkUrl(props.publicUrl, link.id)}
-                        label={`Link URL of ${title}`}
-                      />
-                    </td>
-                    <td data-label="Domain">{link.domain.host}</td>
-                    <td data-label="Project">{link.project.title}</td>
-                    <td data-label="Creator">{link.creator.name}</td>
-                    <td data-label="Reusable">{link.reusable ? 'Yes' : 'No'}</td>
-                    <td data-label="Created">
-                      <Time ms={link.createdAt} dateOnly />
-                    </td>
-                    <td class="row-actions">
-                      <a href={`${linkPath(id, link.id)}/edit`} aria-label={`Edit ${title}`}>
-                        Edit
-                      </a>
-                      {mayDelete(ws, link) ? (
-                        <>
-                          <a
-                            href={`${linkPath(id, link.id)}/delete`}
-                            class="danger-link"
-                            data-confirm={`delete-${link.id}`}
-                            aria-label={`Delete ${title}`}
-                          >
-                            Delete
-                          </a>
-                          <DeleteDialog
-                            restoreDays={props.restoreDays}
-                            id={`delete-${link.id}`}
-                            title={title}
-                            action={`${linkPath(id, link.id)}/delete`}
-                            csrf={ctx.csrf}
-                          />
-                        </>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        caption="Links, newest first"
+        columns={[
+          'Title',
+          'Link',
+          'Domain',
+          'Project',
+          'Creator',
+          'Reusable',
+          'Created',
+          { hidden: 'Actions' },
+        ]}
+        items={props.links}
+        empty={
+          <div class="card empty">
+            <h2>No links yet</h2>
+            <p>Create your first link below, then copy it into a chat or email to a customer.</p>
+          </div>
+        }
+        row={(link) => {
+          const title = link.title ?? 'Untitled link';
+          return (
+            <tr data-link-id={link.id}>
+              <td data-label="Title">{title}</td>
+              <td data-label="Link">
+                <CopyUrl
+                  id={`url-${link.id}`}
+                  url={linkUrl(props.publicUrl, link.id)}
+                  label={`Link URL of ${title}`}
+                />
+              </td>
+              <td data-label="Domain">{link.domain.host}</td>
+              <td data-label="Project">{link.project.title}</td>
+              <td data-label="Creator">{link.creator.name}</td>
+              <td data-label="Reusable">{link.reusable ? 'Yes' : 'No'}</td>
+              <td data-label="Created">
+                <Time ms={link.createdAt} dateOnly />
+              </td>
+              <td class="row-actions">
+                <a href={`${linkPath(id, link.id)}/edit`} aria-label={`Edit ${title}`}>
+                  Edit
+                </a>
+                {mayDelete(ws, link) ? (
+                  <>
+                    <a
+                      href={`${linkPath(id, link.id)}/delete`}
+                      class="danger-link"
+                      data-confirm={`delete-${link.id}`}
+                      aria-label={`Delete ${title}`}
+                    >
+                      Delete
+                    </a>
+                    <DeleteDialog
+                      restoreDays={props.restoreDays}
+                      id={`delete-${link.id}`}
+                      title={title}
+                      action={`${linkPath(id, link.id)}/delete`}
+                      csrf={ctx.csrf}
+                    />
+                  </>
+                ) : null}
+              </td>
+            </tr>
+          );
+        }}
+      />
       <Pager
         page={props.page}
         perPage={PER_PAGE}
         total={props.total}
-        hrefFor={(page) => `${wsPath(id)}/links${page > 1 ? `?page=${page}` : ''}`}
+        hrefFor={(page) => `${workspacePath(id)}/links${page > 1 ? `?page=${page}` : ''}`}
       />
       <CreateForm
         ws={ws}
@@ -395,18 +368,17 @@ function LinksPage(props: {
         values={props.values}
         error={props.error}
       />
-    </DashboardPage>
+    </WorkspacePage>
   );
 }
 
-function DeleteForm(props: { action: string; csrf: string }) {
+/** What deleting a link does, in its dialog and on its confirmation page. */
+function DeleteWarning(props: { restoreDays: number }) {
   return (
-    <form method="post" action={props.action}>
-      <CsrfField csrf={props.csrf} />
-      <button type="submit" class="danger">
-        Delete link
-      </button>
-    </form>
+    <>
+      Customers can no longer record through it. Recordings already made through it are kept. You can restore
+      it from Recently deleted for {props.restoreDays} days.
+    </>
   );
 }
 
@@ -418,19 +390,15 @@ function DeleteDialog(props: {
   restoreDays: number;
 }) {
   return (
-    <dialog id={props.id} aria-labelledby={`${props.id}-title`}>
-      <h2 id={`${props.id}-title`}>Delete “{props.title}”?</h2>
-      <p>
-        Customers can no longer record through it. Recordings already made through it are kept. You can
-        restore it from Recently deleted for {props.restoreDays} days.
-      </p>
-      <div class="actions">
-        <button type="button" class="secondary" data-close="" autofocus>
-          Cancel
-        </button>
-        <DeleteForm action={props.action} csrf={props.csrf} />
-      </div>
-    </dialog>
+    <ConfirmDelete
+      dialog={props.id}
+      heading={`Delete “${props.title}”?`}
+      action={props.action}
+      csrf={props.csrf}
+      button="Delete link"
+    >
+      <DeleteWarning restoreDays={props.restoreDays} />
+    </ConfirmDelete>
   );
 }
 
@@ -449,16 +417,9 @@ function EditPage(props: {
   const { ctx, ws, link, values, error } = props;
   const base = linkPath(ws.current.id, link.id);
   return (
-    <DashboardPage
-      title="Edit link"
-      user={ctx.user}
-      csrf={ctx.csrf}
-      workspaces={ctx.workspaces}
-      current={ws.current}
-      section="links"
-    >
+    <WorkspacePage ctx={ctx} ws={ws} title="Edit link" section="links">
       <p class="muted">
-        <a href={`${wsPath(ws.current.id)}/links`}>← All links</a>
+        <a href={`${workspacePath(ws.current.id)}/links`}>← All links</a>
       </p>
       <div class="card narrow">
         <h1>Edit link</h1>
@@ -488,7 +449,7 @@ function EditPage(props: {
               {props.recordings.items.map((r) => (
                 <tr>
                   <td>
-                    <a href={`${wsPath(ws.current.id)}/recordings/${encodeURIComponent(r.id)}`}>
+                    <a href={`${workspacePath(ws.current.id)}/recordings/${encodeURIComponent(r.id)}`}>
                       <Time ms={r.createdAt} />
                     </a>
                   </td>
@@ -500,7 +461,7 @@ function EditPage(props: {
           </table>
         )}
         <p>
-          <a href={`${wsPath(ws.current.id)}/recordings?link=${encodeURIComponent(link.id)}`}>
+          <a href={`${workspacePath(ws.current.id)}/recordings?link=${encodeURIComponent(link.id)}`}>
             All recordings made through this link
             {props.recordings.total > props.recordings.items.length ? ` (${props.recordings.total})` : ''}
           </a>
@@ -524,7 +485,7 @@ function EditPage(props: {
           </div>
           <MetaField id="edit-meta" value={values.meta} error={error} />
           <div class="actions">
-            <a href={`${wsPath(ws.current.id)}/links`}>Cancel</a>
+            <a href={`${workspacePath(ws.current.id)}/links`}>Cancel</a>
             <button type="submit">Save</button>
           </div>
         </form>
@@ -543,7 +504,7 @@ function EditPage(props: {
           </p>
         ) : null}
       </div>
-    </DashboardPage>
+    </WorkspacePage>
   );
 }
 
@@ -556,26 +517,17 @@ function ConfirmDeletePage(props: {
   const { ctx, ws, link } = props;
   const base = linkPath(ws.current.id, link.id);
   return (
-    <DashboardPage
-      title="Delete link"
-      user={ctx.user}
-      csrf={ctx.csrf}
-      workspaces={ctx.workspaces}
-      current={ws.current}
-      section="links"
-    >
-      <div class="card narrow">
-        <h1>Delete “{link.title ?? 'Untitled link'}”?</h1>
-        <p>
-          Customers can no longer record through it. Recordings already made through it are kept. You can
-          restore it from Recently deleted for {props.restoreDays} days.
-        </p>
-        <div class="actions">
-          <a href={`${wsPath(ws.current.id)}/links`}>Cancel</a>
-          <DeleteForm action={`${base}/delete`} csrf={ctx.csrf} />
-        </div>
-      </div>
-    </DashboardPage>
+    <WorkspacePage ctx={ctx} ws={ws} title="Delete link" section="links">
+      <ConfirmDelete
+        heading={`Delete “${link.title ?? 'Untitled link'}”?`}
+        action={`${base}/delete`}
+        csrf={ctx.csrf}
+        button="Delete link"
+        cancel={`${workspacePath(ws.current.id)}/links`}
+      >
+        <DeleteWarning restoreDays={props.restoreDays} />
+      </ConfirmDelete>
+    </WorkspacePage>
   );
 }
 
@@ -595,7 +547,7 @@ async function loadLink(c: Context, deps: Deps, ws: WorkspaceContext, linkId: st
     return await getLink(deps, ws.access, linkId);
   } catch (error) {
     if (error instanceof ApiError && error.code === 'LINK_GONE') {
-      stopWith(c.redirect(`${wsPath(ws.current.id)}/links?flash=link-gone`, 303));
+      stopWith(c.redirect(`${workspacePath(ws.current.id)}/links?flash=link-gone`, 303));
     }
     if (error instanceof ApiError && error.status < 500) stopWith(notFoundPage(c));
     throw error;
@@ -664,7 +616,7 @@ export function createLinksPages(deps: Deps, chains: DashboardChains): Hono {
     } catch (error) {
       return renderList(c, ctx, ws, values, formErrorOf(error));
     }
-    return c.redirect(`${wsPath(ws.current.id)}/links?flash=link-created`, 303);
+    return c.redirect(`${workspacePath(ws.current.id)}/links?flash=link-created`, 303);
   });
 
   app.get('/w/:ws/links/:id/edit', ...chains.page, async (c) => {
@@ -702,7 +654,7 @@ export function createLinksPages(deps: Deps, chains: DashboardChains): Hono {
     } else {
       try {
         await updateLink(deps, ws.access, link.id, { title: values.title, reusable: values.reusable, meta });
-        return c.redirect(`${wsPath(ws.current.id)}/links?flash=link-updated`, 303);
+        return c.redirect(`${workspacePath(ws.current.id)}/links?flash=link-updated`, 303);
       } catch (failure) {
         error = formErrorOf(failure);
       }
@@ -741,7 +693,7 @@ export function createLinksPages(deps: Deps, chains: DashboardChains): Hono {
     const link = await loadLink(c, deps, ws, c.req.param('id'));
     // The service refuses a member deleting someone else's link (403 page, nothing changes).
     await deleteLink(deps, ws.access, link.id);
-    return c.redirect(`${wsPath(ws.current.id)}/links?flash=link-deleted`, 303);
+    return c.redirect(`${workspacePath(ws.current.id)}/links?flash=link-deleted`, 303);
   });
 
   return app;
