@@ -77,4 +77,15 @@ describe(`the OAuth endpoints' error handler [${testDialect}]`, () => {
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ outer: 'boom' });
   });
+
+  it("/authorize/decision without this browser's CSRF token is the 403 page, not an OAuth answer", async () => {
+    const res = await t.request('/authorize/decision', {
+      method: 'POST',
+      headers: FORM,
+      body: 'pending=p&decision=allow&csrf=forged',
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('This form has expired');
+  });
 });
