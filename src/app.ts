@@ -2,14 +2,7 @@ import { Hono } from 'hono';
 import { type Config, ConfigError } from './config/index.ts';
 import { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from './domain/errors.ts';
 import { createRestApi } from './http/api/index.ts';
-import { createAccountRoutes } from './http/dashboard/account.tsx';
-import { createDeliveryRoutes } from './http/dashboard/deliveries.tsx';
-import { createHomePage } from './http/dashboard/home.tsx';
 import { createDashboard } from './http/dashboard/index.ts';
-import { createIntegrationRoutes } from './http/dashboard/integrations.tsx';
-import { createSettingsRoutes } from './http/dashboard/settings.tsx';
-import { createSetupRoutes } from './http/dashboard/setup.tsx';
-import { createWebhookRoutes } from './http/dashboard/webhooks.tsx';
 import { createFilesRoute } from './http/files/route.ts';
 import { accessLog } from './http/middleware/access-log.ts';
 import { closeConnectionAfterUnreadBody } from './http/middleware/connection-close.ts';
@@ -23,6 +16,8 @@ import { createJwksRoute } from './http/oauth/jwks.ts';
 import { createMetadataRoutes } from './http/oauth/metadata.ts';
 import { createProtectedResourceRoutes } from './http/oauth/protected-resource.ts';
 import { createAuthPages } from './http/pages/auth-pages.tsx';
+import { pagesErrorHandler } from './http/pages/error-handler.ts';
+import { createSetupRoutes } from './http/pages/setup.tsx';
 import { createRecorderApi, documentRecorderApi, RECORDER_API_PATH } from './http/recorder/api.ts';
 import { createRecorderPage } from './http/recorder/page.tsx';
 import { createSdkRoutes } from './http/sdk/route.ts';
@@ -226,13 +221,7 @@ export function buildApp(options: AppOptions): BuiltApp {
   app.route('/', createJwksRoute(deps.keys));
   app.route('/', createOAuthEndpoints(deps, limiter)); // /register, /token, /revoke
   app.route('/', createAuthPages(deps, limiter));
-  app.route('/', createHomePage(deps));
   app.route('/', createDashboard(deps));
-  app.route('/', createSettingsRoutes(deps));
-  app.route('/', createIntegrationRoutes(deps));
-  app.route('/', createWebhookRoutes(deps));
-  app.route('/', createDeliveryRoutes(deps));
-  app.route('/', createAccountRoutes(deps));
   app.route('/', createSetupRoutes(deps));
   const pageSession = sessionMiddleware(deps);
   const pageHeaders = pageSecurityHeaders();
@@ -246,6 +235,8 @@ export function buildApp(options: AppOptions): BuiltApp {
       now: () => clock.now(),
     }),
   );
-  app.onError((error, c) => renderApiError(error, c, deps.log));
+  // The fallback for routers without a handler of their own (the recorder page, /authorize's
+  // leftovers, files): pages for a browser's refused request, JSON for everything else.
+  app.onError(pagesErrorHandler(deps.log));
   return { app, deps, limiter, mcp };
 }

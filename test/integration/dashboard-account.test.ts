@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccountRoutes } from '../../src/http/dashboard/account.tsx';
 import { displayableIcon, scopeDescription } from '../../src/http/dashboard/connections.tsx';
+import { createDashboard } from '../../src/http/dashboard/index.ts';
 import { createAuthPages } from '../../src/http/pages/auth-pages.tsx';
 import { userWithKey } from '../helpers/builders.ts';
 import { authorizeInBrowser } from '../helpers/oauth-driver.ts';
@@ -30,7 +30,7 @@ let ipCounter = 0;
 function dashboardApp(test: TestApp): Hono {
   const root = new Hono();
   root.route('/', createAuthPages(test.deps, test.limiter));
-  root.route('/', createAccountRoutes(test.deps));
+  root.route('/', createDashboard(test.deps));
   root.route('/', test.app);
   return root;
 }

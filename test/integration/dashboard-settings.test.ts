@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccountRoutes } from '../../src/http/dashboard/account.tsx';
-import { createSettingsRoutes } from '../../src/http/dashboard/settings.tsx';
+import { createDashboard } from '../../src/http/dashboard/index.ts';
 import { createAuthPages } from '../../src/http/pages/auth-pages.tsx';
 import { addDomain, ownerAccess } from '../../src/services/domains.ts';
 import { createWorkspace } from '../../src/services/workspaces.ts';
@@ -28,8 +27,7 @@ let ipCounter = 0;
 function dashboardApp(test: TestApp): Hono {
   const root = new Hono();
   root.route('/', createAuthPages(test.deps, test.limiter));
-  root.route('/', createSettingsRoutes(test.deps));
-  root.route('/', createAccountRoutes(test.deps));
+  root.route('/', createDashboard(test.deps));
   root.route('/', test.app);
   return root;
 }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSetupRoutes } from '../../src/http/dashboard/setup.tsx';
 import { createAuthPages } from '../../src/http/pages/auth-pages.tsx';
+import { createSetupRoutes } from '../../src/http/pages/setup.tsx';
 import { DAY_MS, fakeClock } from '../../src/lib/clock.ts';
 import { sha256Hex } from '../../src/lib/crypto.ts';
 import { ensureSetupLink } from '../../src/services/setup.ts';

@@ -5,11 +5,7 @@ import { ApiError } from '../../domain/errors.ts';
 import { singleLine } from '../../domain/text-rules.ts';
 import type { Page } from '../../domain/types.ts';
 import type { Deps } from '../../services/deps.ts';
-
-/** Variables the API middleware sets for route handlers. */
-export interface ApiEnv {
-  Variables: { userId: string; apiKeyId: string };
-}
+import type { ApiEnv } from '../middleware/api-auth.ts';
 
 export type ApiApp = OpenAPIHono<ApiEnv>;
 

@@ -14,7 +14,7 @@ import {
 import type { Deps } from '../../services/deps.ts';
 import { dashboardChains } from './chains.ts';
 import { createConnectionsRoutes } from './connections.tsx';
-import { type DashboardContext, dashboardErrorHandler, loadDashboardContext } from './context.ts';
+import { type DashboardContext, loadDashboardContext } from './context.ts';
 import { createNotificationsRoutes } from './notifications.tsx';
 import {
   AccountPage,
@@ -191,7 +191,6 @@ function KeysBody(props: {
 export function createAccountRoutes(deps: Deps): Hono {
   const app = new Hono();
   const chains = dashboardChains(deps, 'settings');
-  app.onError(dashboardErrorHandler(deps));
 
   app.get('/account', ...chains.page, async (c) => {
     const ctx = await loadDashboardContext(c, deps);

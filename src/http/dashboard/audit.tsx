@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { type AuditLogEntry, listWorkspaceAuditLog } from '../../services/audit-log.ts';
 import type { Deps } from '../../services/deps.ts';
 import type { DashboardChains } from './chains.ts';
-import { dashboardErrorHandler, loadDashboardContext, requireWorkspace } from './context.ts';
+import { loadDashboardContext, requireWorkspace } from './context.ts';
 import { DashboardPage, Pager, pageParam, renderDashboard, Time } from './shell.tsx';
 
 // The audit log (issue 5, owners and admins): the authorization server's events for the
@@ -94,7 +94,6 @@ export function describeAuditEvent(event: AuditLogEntry): string {
 /** The audit log page; mounted by createSettingsRoutes. */
 export function createAuditRoutes(deps: Deps, chains: DashboardChains): Hono {
   const app = new Hono();
-  app.onError(dashboardErrorHandler(deps));
 
   app.get('/w/:ws/audit', ...chains.page, async (c) => {
     const ctx = await loadDashboardContext(c, deps);

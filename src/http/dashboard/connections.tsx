@@ -3,7 +3,7 @@ import type { Deps } from '../../services/deps.ts';
 import { type ConnectedApp, listConnectedApps, revokeConnectedApp } from '../../services/oauth/grants.ts';
 import { clientIp } from '../middleware/client-ip.ts';
 import type { DashboardChains } from './chains.ts';
-import { dashboardErrorHandler, loadDashboardContext, notFoundPage } from './context.ts';
+import { loadDashboardContext, notFoundPage } from './context.ts';
 import { AccountPage, FormError, flashFrom, formFields, redirectWithFlash } from './settings-common.tsx';
 import { renderDashboard, Time } from './shell.tsx';
 
@@ -185,7 +185,6 @@ function ConnectionsBody(props: {
 /** Account Settings > Connections; mounted by createAccountRoutes. */
 export function createConnectionsRoutes(deps: Deps, chains: DashboardChains): Hono {
   const app = new Hono();
-  app.onError(dashboardErrorHandler(deps));
 
   const page = async (c: Context, error?: { grantId: string; message: string }) => {
     const ctx = await loadDashboardContext(c, deps);

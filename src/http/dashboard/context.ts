@@ -8,16 +8,18 @@ import type { Deps } from '../../services/deps.ts';
 import { listMyWorkspaces } from '../../services/workspace-admin.ts';
 import { csrfToken } from '../middleware/csrf.ts';
 import { clientWentAway } from '../middleware/error-handler.ts';
+import { PageError } from '../middleware/page-error.ts';
 import { secureCookies } from '../middleware/session.ts';
-import { renderErrorPage } from '../views/error-page.tsx';
+import { renderErrorPage, renderPageError } from '../views/error-page.tsx';
 import type { ShellWorkspace } from './shell.tsx';
 
 // Per-request context of a dashboard page: who is signed in, their workspaces (for the switcher)
 // and, on workspace pages, their current membership, read fresh on every request (S40).
 //
 // Both loaders end the request by throwing an HTTPException that carries the finished response
-// (a redirect to sign-in, or the not-found page). Routers install `dashboardErrorHandler(deps)`
-// with `app.onError(...)`, which sends that response and turns service errors into pages.
+// (a redirect to sign-in, or the not-found page). createDashboard (index.ts) installs
+// `dashboardErrorHandler(deps)` once for every dashboard router; it sends that response and turns
+// service errors into pages.
 
 export interface DashboardContext {
   user: User;
@@ -109,12 +111,15 @@ export async function requireWorkspace(
 }
 
 /**
- * `app.onError` for dashboard routers: sends responses carried by stopWith, renders service
+ * The dashboard's `app.onError` (installed once, by createDashboard): renders the refusals of the
+ * middleware chains (PageError), sends responses carried by stopWith, renders service
  * errors as pages (anything "not found" or "not a member" as the one not-found page, S39), and
  * hides anything unexpected behind a generic 500 page.
  */
 export function dashboardErrorHandler(deps: Deps): ErrorHandler {
   return (error, c) => {
+    // A request the chain's middleware refused (CSRF, the text rule): its page.
+    if (error instanceof PageError) return renderPageError(c, error);
     if (error instanceof HTTPException) {
       if (error.res) return error.getResponse();
       if (error.status === 413)

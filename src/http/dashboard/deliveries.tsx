@@ -9,7 +9,6 @@ import {
 } from '../../services/delivery-log.ts';
 import type { Deps } from '../../services/deps.ts';
 import { dashboardChains } from './chains.ts';
-import { dashboardErrorHandler } from './context.ts';
 import { loadSettings, SettingsPage, settingsPath } from './settings-common.tsx';
 import { renderDashboard, Time } from './shell.tsx';
 
@@ -135,7 +134,6 @@ function optionFrom<T extends string>(value: string | undefined, allowed: readon
 export function createDeliveryRoutes(deps: Deps): Hono {
   const app = new Hono();
   const chains = dashboardChains(deps, 'settings');
-  app.onError(dashboardErrorHandler(deps));
 
   app.get('/w/:ws/settings/deliveries', ...chains.page, async (c) => {
     const frame = await loadSettings(c, deps);

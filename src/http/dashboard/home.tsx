@@ -3,7 +3,7 @@ import { ApiError } from '../../domain/errors.ts';
 import type { Deps } from '../../services/deps.ts';
 import { createWorkspace } from '../../services/workspaces.ts';
 import { dashboardChains } from './chains.ts';
-import { dashboardErrorHandler, loadDashboardContext } from './context.ts';
+import { loadDashboardContext } from './context.ts';
 import { CsrfField, DashboardPage, renderDashboard } from './shell.tsx';
 
 // GET / : where a browser lands. Signed out → sign-in. Signed in with a workspace → that
@@ -61,7 +61,6 @@ export function createHomePage(deps: Deps): Hono {
   const app = new Hono();
   const chains = dashboardChains(deps, 'content');
   const mcpUrl = `${deps.config.publicUrl}/mcp`;
-  app.onError(dashboardErrorHandler(deps));
 
   app.get('/', ...chains.page, async (c) => {
     if (!c.get('user')) return c.redirect('/signin', 302);

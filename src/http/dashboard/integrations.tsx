@@ -16,7 +16,6 @@ import {
 } from '../../services/integrations.ts';
 import { clientIp } from '../middleware/client-ip.ts';
 import { dashboardChains } from './chains.ts';
-import { dashboardErrorHandler } from './context.ts';
 import { DeliveryTable } from './deliveries.tsx';
 import {
   attempt,
@@ -338,7 +337,6 @@ type Status = 200 | 400 | 403 | 409 | 422;
 export function createIntegrationRoutes(deps: Deps): Hono {
   const app = new Hono();
   const chains = dashboardChains(deps, 'settings');
-  app.onError(dashboardErrorHandler(deps));
 
   const page = async (
     c: Context,

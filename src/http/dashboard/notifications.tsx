@@ -11,7 +11,7 @@ import {
   topicChannels,
 } from '../../services/notification-prefs.ts';
 import type { DashboardChains } from './chains.ts';
-import { dashboardErrorHandler, loadDashboardContext } from './context.ts';
+import { loadDashboardContext } from './context.ts';
 import { AccountPage, flashFrom, redirectWithFlash } from './settings-common.tsx';
 import { renderDashboard } from './shell.tsx';
 
@@ -146,7 +146,6 @@ function NotificationsBody(props: { csrf: string; settings: NotificationSettings
 /** Account Settings > Notifications; mounted by createAccountRoutes. */
 export function createNotificationsRoutes(deps: Deps, chains: DashboardChains): Hono {
   const app = new Hono();
-  app.onError(dashboardErrorHandler(deps));
 
   const page = async (c: Context) => {
     const ctx = await loadDashboardContext(c, deps);

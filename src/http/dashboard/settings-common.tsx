@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { ApiError } from '../../domain/errors.ts';
 import type { Deps } from '../../services/deps.ts';
+import { friendly } from '../views/text.ts';
 import {
   type DashboardContext,
   loadDashboardContext,
@@ -43,10 +44,8 @@ export async function attempt<T>(
   }
 }
 
-/** "title: must be 1 to 100 characters" → "Title must be 1 to 100 characters". */
-export function friendly(message: string): string {
-  return message.replace(/^(\w+): /, (_m, f: string) => `${f[0]!.toUpperCase()}${f.slice(1)} `);
-}
+// The dashboard's forms word their errors as every page does (views/text.ts).
+export { friendly };
 
 /** Redirects after a successful POST with a flash code the next page turns into a message. */
 export function redirectWithFlash(c: Context, path: string, flash: string): Response {

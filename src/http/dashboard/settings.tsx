@@ -22,7 +22,6 @@ import {
 } from '../../services/workspace-admin.ts';
 import { createAuditRoutes } from './audit.tsx';
 import { type DashboardChains, dashboardChains } from './chains.ts';
-import { dashboardErrorHandler } from './context.ts';
 import {
   attempt,
   FormError,
@@ -526,7 +525,6 @@ function numberInput(text: string): number | null | string {
 export function createSettingsRoutes(deps: Deps): Hono {
   const app = new Hono();
   const chains: DashboardChains = dashboardChains(deps, 'settings');
-  app.onError(dashboardErrorHandler(deps));
 
   // General.
   const general = async (

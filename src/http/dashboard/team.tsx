@@ -17,7 +17,6 @@ import { transferOwnership } from '../../services/workspace-admin.ts';
 import { csrfToken } from '../middleware/csrf.ts';
 import { Page, renderPage } from '../views/layout.tsx';
 import type { DashboardChains } from './chains.ts';
-import { dashboardErrorHandler } from './context.ts';
 import {
   attempt,
   FormError,
@@ -304,7 +303,6 @@ function InvitationPage(props: {
 /** Team settings and the invitation page; mounted by createSettingsRoutes. */
 export function createTeamRoutes(deps: Deps, chains: DashboardChains): Hono {
   const app = new Hono();
-  app.onError(dashboardErrorHandler(deps));
 
   const team = async (
     c: Context,

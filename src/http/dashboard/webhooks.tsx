@@ -18,7 +18,6 @@ import {
 } from '../../services/webhooks.ts';
 import { requestOrigin } from '../oauth/common.ts';
 import { dashboardChains } from './chains.ts';
-import { dashboardErrorHandler } from './context.ts';
 import { DeliveryTable, shortText } from './deliveries.tsx';
 import {
   attempt,
@@ -385,7 +384,6 @@ type Status = 200 | 400 | 403 | 409 | 422;
 export function createWebhookRoutes(deps: Deps): Hono {
   const app = new Hono();
   const chains = dashboardChains(deps, 'settings');
-  app.onError(dashboardErrorHandler(deps));
 
   const listPage = async (
     c: Context,

@@ -3,7 +3,11 @@ import { ApiError } from '../../domain/errors.ts';
 import { authenticateApiKey } from '../../services/api-keys.ts';
 import type { Deps } from '../../services/deps.ts';
 import type { RateLimiter } from '../../services/rate-limit.ts';
-import type { ApiEnv } from '../api/common.ts';
+
+/** Variables the API middleware sets for route handlers: who the key belongs to, and which key. */
+export interface ApiEnv {
+  Variables: { userId: string; apiKeyId: string };
+}
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { constantTimeEqual, hmacBase64Url, randomToken } from '../../lib/crypto.ts';
-import { renderErrorPage } from '../views/error-page.tsx';
+import { PageError } from './page-error.ts';
 
 // CSRF protection for every state-changing form (SECURITY.md S28).
 //
@@ -56,8 +56,9 @@ function expectedToken(c: Context): string | undefined {
 }
 
 /**
- * Refuses a POST whose form field `csrf` is missing or not this browser's token with a 403 page,
- * before the handler runs, so nothing changes. Compared in constant time.
+ * Refuses a POST whose form field `csrf` is missing or not this browser's token, before the
+ * handler runs, so nothing changes: a 403 PageError the surface renders as its error page.
+ * Compared in constant time.
  */
 export function requireCsrf(): MiddlewareHandler {
   return async (c, next) => {
@@ -69,8 +70,7 @@ export function requireCsrf(): MiddlewareHandler {
     }
     const expected = expectedToken(c);
     if (typeof presented !== 'string' || !expected || !constantTimeEqual(presented, expected)) {
-      return renderErrorPage(
-        c,
+      throw new PageError(
         403,
         'This form has expired',
         'The form you sent did not come from this page in this browser, or it is too old. Go back, reload the page and try again.',

@@ -2,14 +2,15 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ApiError, DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from '../../domain/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { renderErrorPage } from '../views/error-page.tsx';
 
-const UNAVAILABLE_MESSAGE =
+/** What a caller hears while the database is away (pages/error-handler.ts shows browsers the same). */
+export const UNAVAILABLE_MESSAGE =
   'The service cannot reach its database right now; nothing was changed. Try again in a few seconds.';
 
 /**
  * The one place JSON error bodies are built: `{ error: CODE, message }`. Unknown errors become a
- * generic 500; their detail goes only to the log.
+ * generic 500; their detail goes only to the log. JSON only: surfaces that serve browsers decide
+ * on pages in their own handlers (pages/error-handler.ts, dashboard/context.ts) before this one.
  */
 export function renderApiError(error: unknown, c: Context, log: Logger): Response {
   if (error instanceof ApiError) {
@@ -18,10 +19,6 @@ export function renderApiError(error: unknown, c: Context, log: Logger): Respons
   // Logged once per outage by the store; each request only hears "try again shortly".
   if (error instanceof DatabaseUnavailableError) {
     c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-    // A person in a browser (sign-in, setup) gets a page; programs get the JSON body.
-    if (c.req.header('accept')?.includes('text/html')) {
-      return renderErrorPage(c, 503, 'Temporarily unavailable', UNAVAILABLE_MESSAGE);
-    }
     return c.json({ error: 'SERVICE_UNAVAILABLE', message: UNAVAILABLE_MESSAGE }, 503);
   }
   if (error instanceof HTTPException) {

@@ -1,14 +1,15 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { validationError } from '../../domain/errors.ts';
 import { type TextKind, textProblem } from '../../domain/text-rules.ts';
-import { renderErrorPage } from '../views/error-page.tsx';
+import { PageError } from './page-error.ts';
 
 // The text rule (domain/text-rules.ts) for the surfaces that read requests by hand rather than
 // through a zod schema: the dashboard, the sign-in pages, first-run setup, the recorder page and
 // the recorder's upload API.
 // Path parameters and query values are single-line; form fields too, except those the surface
-// names as multi-line (textareas). A request that breaks it gets a 400 page naming the field, and
-// the handler never runs, so nothing is saved (S38).
+// names as multi-line (textareas). A request that breaks it gets a 400 page naming the field (a
+// PageError the surface's error handler renders), and the handler never runs, so nothing is saved
+// (S38).
 
 /** Where a request breaks the text rule: the field (parameter or form field) and what is wrong. */
 export interface RequestTextIssue {
@@ -74,10 +75,9 @@ export function formTextIssue(
   return undefined;
 }
 
-/** The 400 page for a refused field: which field, what is wrong, and that nothing changed. */
-export function textIssuePage(c: Context, issue: RequestTextIssue): Response {
-  return renderErrorPage(
-    c,
+/** The 400 refusal of a field: which field, what is wrong, and that nothing changed. */
+export function textIssueError(issue: RequestTextIssue): PageError {
+  return new PageError(
     400,
     'Invalid input',
     `The field ${issue.field} ${issue.message}. Nothing was changed: go back, correct it and try again.`,
@@ -97,7 +97,8 @@ export interface TextGuardOptions {
 
 /**
  * Refuses a request whose route parameters, query string or (with `form`) urlencoded or multipart
- * body break the text rule, with a 400 page naming the field, before the handler runs.
+ * body break the text rule, with a 400 page naming the field, before the handler runs (thrown as a
+ * PageError, rendered by the surface's error handler).
  */
 export function textGuard(options: TextGuardOptions = {}): MiddlewareHandler {
   const sanitized = options.sanitized ?? new Set<string>();
@@ -113,7 +114,7 @@ export function textGuard(options: TextGuardOptions = {}): MiddlewareHandler {
       }
       issue = formTextIssue(form, options.form.multiLine, sanitized);
     }
-    if (issue) return textIssuePage(c, issue);
+    if (issue) throw textIssueError(issue);
     await next();
   };
 }

@@ -20,6 +20,7 @@ import { textGuard } from '../middleware/text-guard.ts';
 import { renderErrorPage } from '../views/error-page.tsx';
 import { ICON_PATH, Page, renderPage, STYLESHEET_PATH } from '../views/layout.tsx';
 import { APP_CSS, ICON_SVG } from '../views/styles.ts';
+import { pagesErrorHandler } from './error-handler.ts';
 import { safeReturnTo } from './return-to.ts';
 import { SignInPage } from './signin.tsx';
 import { SignUpClosedPage, SignUpPage } from './signup.tsx';
@@ -57,6 +58,7 @@ function tooMany(c: Context, deps: Deps, decisions: RateDecision[], what: string
 /** The sign-in, sign-up and sign-out pages, and the stylesheet; mount at '/'. */
 export function createAuthPages(deps: Deps, limiter: RateLimiter): Hono {
   const app = new Hono();
+  app.onError(pagesErrorHandler(deps.log));
   const { config } = deps;
   const session = sessionMiddleware(deps);
   const headers = pageSecurityHeaders();

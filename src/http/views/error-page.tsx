@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { PageError } from '../middleware/page-error.ts';
 import { Page, renderPage } from './layout.tsx';
 
 /** The body of an error page: a title, one plain sentence, and a way back. */
@@ -28,4 +29,9 @@ export function renderErrorPage(
   message: string,
 ): Response {
   return renderPage(c, <ErrorPage title={title} message={message} />, status);
+}
+
+/** The error page of a request a middleware refused (CSRF, text rule): its status, title and sentence. */
+export function renderPageError(c: Context, error: PageError): Response {
+  return renderErrorPage(c, error.status, error.title, error.message);
 }

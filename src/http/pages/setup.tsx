@@ -9,7 +9,8 @@ import { sessionMiddleware, signInBrowser } from '../middleware/session.ts';
 import { textGuard } from '../middleware/text-guard.ts';
 import { renderErrorPage } from '../views/error-page.tsx';
 import { Page, renderPage } from '../views/layout.tsx';
-import { friendly } from './settings-common.tsx';
+import { friendly } from '../views/text.ts';
+import { pagesErrorHandler } from './error-handler.ts';
 
 // First run (issue 5): `userplane serve` prints /setup/<token> while the database has no users.
 // The page creates the first account and its first workspace, signs the browser in and lands in
@@ -108,6 +109,8 @@ const FORM_LIMIT = 16 * 1024;
 /** GET/POST /setup/:token; mount at '/'. */
 export function createSetupRoutes(deps: Deps): Hono {
   const app = new Hono();
+  // Like the sign-in pages: refusals are pages, anything unexpected the JSON renderer's.
+  app.onError(pagesErrorHandler(deps.log));
   const headers = pageSecurityHeaders({ formAction: "'self'" });
   const session = sessionMiddleware(deps);
   const limit = bodyLimit({
