@@ -13,6 +13,7 @@ import type { Page, Recording } from '../domain/types.ts';
 import {
   type LinkWire,
   LinkWireSchema,
+  pagination,
   type RecordingInfo,
   RecordingInfoSchema,
   recordingToInfo,
@@ -85,7 +86,7 @@ export const PaginationSchema = WirePagination.extend({
   totalPages: WirePagination.shape.totalPages.optional(),
 });
 export type Pagination = z.infer<typeof PaginationSchema>;
-export { pagination } from '../domain/wire.ts';
+export { pagination };
 
 /** The output schema of a list tool: `{ [key]: item[], pagination }`. */
 export function pageOutput<K extends string, T extends z.ZodType>(key: K, item: T) {
@@ -261,6 +262,39 @@ export function registerTool<I extends ObjectSchema, O extends ObjectSchema>(
       return refused;
     }
   }
+}
+
+/** What pagedListTool needs: the tool's names, the item schema, the service call and the renderings. */
+export interface PagedListSpec<K extends string, S extends z.ZodType, T> {
+  name: string;
+  title: string;
+  description: string;
+  key: K;
+  item: S;
+  list(access: Access, page: { page: number; perPage: number }): Promise<Page<T>>;
+  toWire(item: T): z.output<S>;
+  line(item: z.output<S>): string;
+}
+
+/**
+ * A read-only tool listing one page of a workspace's items from a paged service call: arguments
+ * workspaceId, page, per_page; answer `{ [key]: items, pagination }` with one text line per item.
+ */
+export function pagedListTool<K extends string, S extends z.ZodType, T>(spec: PagedListSpec<K, S, T>) {
+  const output = pageOutput(spec.key, spec.item);
+  return {
+    name: spec.name,
+    title: spec.title,
+    description: spec.description,
+    input: z.object({ workspaceId: workspaceIdArg, ...pagingArgs }),
+    output,
+    annotations: READ_ONLY,
+    async run(args: { workspaceId: string; page: number; per_page: number }, caller: Caller) {
+      const page = await spec.list(await caller.access(args.workspaceId), pageRequest(args));
+      const answer = pageAnswer(spec.key, page.items.map(spec.toWire), pagination(page), spec.line);
+      return answer as ToolOutput<z.input<typeof output>>;
+    },
+  };
 }
 
 /** Largest `arguments` payload of one tools/call (array elements plus object members, S38). */

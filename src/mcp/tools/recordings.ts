@@ -42,6 +42,18 @@ const ResourceUrlSchema = z.object({
   message: z.string(),
 });
 
+/** A resource of getRecordingResource → the signed-URL answer of the video and thumbnail tools. */
+function resourceUrl(r: Awaited<ReturnType<typeof getRecordingResource>>): z.infer<typeof ResourceUrlSchema> {
+  return {
+    recordingId: r.recordingId,
+    url: r.url,
+    urlExpiresAt: iso(r.urlExpiresAt),
+    type: r.type,
+    size: r.size,
+    message: r.message,
+  };
+}
+
 /** userplane_list_recordings, _get_rec_info, _get_rec_video, _get_rec_thumb, _delete_recording, _restore_recording. */
 export function registerRecordingTools(server: McpServer, deps: Deps): void {
   registerTool(server, deps, {
@@ -139,15 +151,7 @@ export function registerRecordingTools(server: McpServer, deps: Deps): void {
     async run(args, caller) {
       const r = await resourceTool('video')(args, caller);
       return {
-        structured: {
-          recordingId: r.recordingId,
-          url: r.url,
-          urlExpiresAt: iso(r.urlExpiresAt),
-          type: r.type,
-          size: r.size,
-          message: r.message,
-          durationMs: r.durationMs ?? null,
-        },
+        structured: { ...resourceUrl(r), durationMs: r.durationMs ?? null },
         text: r.url
           ? `Video (${r.type}, ${seconds(r.durationMs ?? null)}): ${r.url}\n${r.message}`
           : r.message,
@@ -165,14 +169,7 @@ export function registerRecordingTools(server: McpServer, deps: Deps): void {
     async run(args, caller) {
       const r = await resourceTool('thumbnail')(args, caller);
       return {
-        structured: {
-          recordingId: r.recordingId,
-          url: r.url,
-          urlExpiresAt: iso(r.urlExpiresAt),
-          type: r.type,
-          size: r.size,
-          message: r.message,
-        },
+        structured: resourceUrl(r),
         text: r.url ? `Thumbnail (${r.type}): ${r.url}` : r.message,
       };
     },

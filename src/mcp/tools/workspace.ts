@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { Domain } from '../../domain/types.ts';
+import type { Domain, Member, Project } from '../../domain/types.ts';
 import { DomainStatusSchema } from '../../domain/wire.ts';
 import { iso } from '../../lib/clock.ts';
 import type { Deps } from '../../services/deps.ts';
@@ -10,9 +10,9 @@ import { listProjects } from '../../services/projects.ts';
 import {
   idArg,
   pageAnswer,
+  pagedListTool,
   pageOf,
   pageOutput,
-  pageRequest,
   pagination,
   pagingArgs,
   READ_ONLY,
@@ -63,32 +63,28 @@ function domainToWire(domain: Domain): z.infer<typeof DomainSchema> {
 
 /** userplane_list_projects, userplane_list_domains, userplane_get_domain, userplane_list_members. */
 export function registerWorkspaceTools(server: McpServer, deps: Deps): void {
-  registerTool(server, deps, {
-    name: 'userplane_list_projects',
-    title: 'List projects',
-    description: 'Projects of a workspace, newest first. Recordings and links belong to a project.',
-    input: z.object({ workspaceId: workspaceIdArg, ...pagingArgs }),
-    output: pageOutput('projects', ProjectSchema),
-    annotations: READ_ONLY,
-    async run(args, caller) {
-      const page = await listProjects(deps, await caller.access(args.workspaceId), pageRequest(args));
-      const projects = page.items.map((p) => ({
+  registerTool(
+    server,
+    deps,
+    pagedListTool({
+      name: 'userplane_list_projects',
+      title: 'List projects',
+      description: 'Projects of a workspace, newest first. Recordings and links belong to a project.',
+      key: 'projects',
+      item: ProjectSchema,
+      list: (access, page) => listProjects(deps, access, page),
+      toWire: (p: Project) => ({
         projectId: p.id,
         title: p.title,
         isDefault: p.isDefault,
         retentionDays: p.retentionDays,
         maxRecordingSeconds: p.maxRecordingSeconds,
         createdAt: iso(p.createdAt),
-      }));
-      return pageAnswer(
-        'projects',
-        projects,
-        pagination(page),
-        (x) =>
-          `${x.projectId} "${x.title}"${x.isDefault ? ' (default)' : ''}${x.retentionDays === null ? '' : `, recordings expire after ${x.retentionDays} days`}${x.maxRecordingSeconds === null ? '' : `, recordings up to ${x.maxRecordingSeconds} s`}`,
-      );
-    },
-  });
+      }),
+      line: (x) =>
+        `${x.projectId} "${x.title}"${x.isDefault ? ' (default)' : ''}${x.retentionDays === null ? '' : `, recordings expire after ${x.retentionDays} days`}${x.maxRecordingSeconds === null ? '' : `, recordings up to ${x.maxRecordingSeconds} s`}`,
+    }),
+  );
 
   registerTool(server, deps, {
     name: 'userplane_list_domains',
@@ -126,28 +122,24 @@ export function registerWorkspaceTools(server: McpServer, deps: Deps): void {
     },
   });
 
-  registerTool(server, deps, {
-    name: 'userplane_list_members',
-    title: 'List members',
-    description: 'Members of a workspace with their roles (owner, admin, member), newest first.',
-    input: z.object({ workspaceId: workspaceIdArg, ...pagingArgs }),
-    output: pageOutput('members', MemberSchema),
-    annotations: READ_ONLY,
-    async run(args, caller) {
-      const page = await listMembers(deps, await caller.access(args.workspaceId), pageRequest(args));
-      const members = page.items.map((m) => ({
+  registerTool(
+    server,
+    deps,
+    pagedListTool({
+      name: 'userplane_list_members',
+      title: 'List members',
+      description: 'Members of a workspace with their roles (owner, admin, member), newest first.',
+      key: 'members',
+      item: MemberSchema,
+      list: (access, page) => listMembers(deps, access, page),
+      toWire: (m: Member) => ({
         workspaceMemberId: m.id,
         name: m.name,
         email: m.email,
         workspaceRole: m.role,
         workspaceJoinedAt: iso(m.joinedAt),
-      }));
-      return pageAnswer(
-        'members',
-        members,
-        pagination(page),
-        (m) => `${m.workspaceMemberId} ${m.name} <${m.email}>: ${m.workspaceRole}`,
-      );
-    },
-  });
+      }),
+      line: (m) => `${m.workspaceMemberId} ${m.name} <${m.email}>: ${m.workspaceRole}`,
+    }),
+  );
 }
