@@ -9,15 +9,8 @@ import {
   requireWorkspace,
   type WorkspaceContext,
 } from './context.ts';
-import {
-  CsrfField,
-  DashboardPage,
-  formatDuration,
-  Pager,
-  pageParam,
-  renderDashboard,
-  Time,
-} from './shell.tsx';
+import { ListTable, PostForm, WorkspacePage, workspacePath } from './kit.tsx';
+import { formatDuration, Pager, pageParam, renderDashboard, Time } from './shell.tsx';
 
 // "Recently deleted" (issue 9): the workspace's deleted recordings and links that can still be
 // restored, each with the date the retention job removes it for good, and a Restore button (a
@@ -27,34 +20,32 @@ import {
 
 const PER_PAGE = 25;
 
-function wsPath(workspaceId: string): string {
-  return `/w/${encodeURIComponent(workspaceId)}`;
-}
-
 /** The "Recently deleted" page of a workspace. */
 export function deletedPath(workspaceId: string): string {
-  return `${wsPath(workspaceId)}/deleted`;
+  return `${workspacePath(workspaceId)}/deleted`;
 }
 
 /** Where a deleted recording's Restore button posts. */
 export function restoreRecordingPath(workspaceId: string, recordingId: string): string {
-  return `${wsPath(workspaceId)}/recordings/${encodeURIComponent(recordingId)}/restore`;
+  return `${workspacePath(workspaceId)}/recordings/${encodeURIComponent(recordingId)}/restore`;
 }
 
 /** Where a deleted link's Restore button posts. */
 export function restoreLinkPath(workspaceId: string, linkId: string): string {
-  return `${wsPath(workspaceId)}/links/${encodeURIComponent(linkId)}/restore`;
+  return `${workspacePath(workspaceId)}/links/${encodeURIComponent(linkId)}/restore`;
 }
 
 /** The Restore button: a POST form carrying the CSRF token, like the delete forms. */
 export function RestoreForm(props: { action: string; csrf: string; label: string }) {
   return (
-    <form method="post" action={props.action} class="inline-form">
-      <CsrfField csrf={props.csrf} />
-      <button type="submit" class="secondary small" aria-label={props.label}>
-        Restore
-      </button>
-    </form>
+    <PostForm
+      action={props.action}
+      csrf={props.csrf}
+      class="inline-form"
+      button="Restore"
+      buttonClass="secondary small"
+      buttonLabel={props.label}
+    />
   );
 }
 
@@ -75,15 +66,10 @@ function DeletedPage(props: {
     return `${deletedPath(id)}${qs ? `?${qs}` : ''}`;
   };
   return (
-    <DashboardPage
-      title="Recently deleted"
-      user={ctx.user}
-      csrf={ctx.csrf}
-      workspaces={ctx.workspaces}
-      current={ws.current}
-    >
+    <WorkspacePage ctx={ctx} ws={ws} title="Recently deleted">
       <p class="muted">
-        <a href={`${wsPath(id)}/recordings`}>← Recordings</a> · <a href={`${wsPath(id)}/links`}>Links</a>
+        <a href={`${workspacePath(id)}/recordings`}>← Recordings</a> ·{' '}
+        <a href={`${workspacePath(id)}/links`}>Links</a>
       </p>
       <h1>Recently deleted</h1>
       <p class="muted">
@@ -94,59 +80,49 @@ function DeletedPage(props: {
 
       <section class="card" aria-labelledby="deleted-recordings-heading">
         <h2 id="deleted-recordings-heading">Recordings</h2>
-        {props.recordings.items.length === 0 ? (
-          <p class="muted">No deleted recordings to restore.</p>
-        ) : (
-          <div class="table-wrap">
-            <table class="list">
-              <caption class="sr-only">Deleted recordings, most recently deleted first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Recording</th>
-                  <th scope="col">Creator</th>
-                  <th scope="col">Duration</th>
-                  <th scope="col">Deleted</th>
-                  <th scope="col">Removed for good on</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {props.recordings.items.map(({ recording: r, purgeAt, canRestore }) => {
-                  const title = r.link.title ?? 'Untitled link';
-                  return (
-                    <tr data-recording-id={r.id}>
-                      <td data-label="Recording">
-                        {title}
-                        <div class="muted">
-                          {r.project.title} · {r.domain.host} · recorded <Time ms={r.createdAt} />
-                        </div>
-                      </td>
-                      <td data-label="Creator">{r.creator.name}</td>
-                      <td data-label="Duration">{formatDuration(r.durationMs)}</td>
-                      <td data-label="Deleted">
-                        <Time ms={r.deletedAt} />
-                      </td>
-                      <td data-label="Removed for good on">
-                        <Time ms={purgeAt} />
-                      </td>
-                      <td class="row-actions">
-                        {canRestore ? (
-                          <RestoreForm
-                            action={restoreRecordingPath(id, r.id)}
-                            csrf={ctx.csrf}
-                            label={`Restore the recording of ${title}`}
-                          />
-                        ) : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <ListTable
+          caption="Deleted recordings, most recently deleted first"
+          columns={[
+            'Recording',
+            'Creator',
+            'Duration',
+            'Deleted',
+            'Removed for good on',
+            { hidden: 'Actions' },
+          ]}
+          items={props.recordings.items}
+          empty={<p class="muted">No deleted recordings to restore.</p>}
+          row={({ recording: r, purgeAt, canRestore }) => {
+            const title = r.link.title ?? 'Untitled link';
+            return (
+              <tr data-recording-id={r.id}>
+                <td data-label="Recording">
+                  {title}
+                  <div class="muted">
+                    {r.project.title} · {r.domain.host} · recorded <Time ms={r.createdAt} />
+                  </div>
+                </td>
+                <td data-label="Creator">{r.creator.name}</td>
+                <td data-label="Duration">{formatDuration(r.durationMs)}</td>
+                <td data-label="Deleted">
+                  <Time ms={r.deletedAt} />
+                </td>
+                <td data-label="Removed for good on">
+                  <Time ms={purgeAt} />
+                </td>
+                <td class="row-actions">
+                  {canRestore ? (
+                    <RestoreForm
+                      action={restoreRecordingPath(id, r.id)}
+                      csrf={ctx.csrf}
+                      label={`Restore the recording of ${title}`}
+                    />
+                  ) : null}
+                </td>
+              </tr>
+            );
+          }}
+        />
         <Pager
           page={props.recordings.page}
           perPage={PER_PAGE}
@@ -157,57 +133,40 @@ function DeletedPage(props: {
 
       <section class="card" aria-labelledby="deleted-links-heading">
         <h2 id="deleted-links-heading">Links</h2>
-        {props.links.items.length === 0 ? (
-          <p class="muted">No deleted links to restore.</p>
-        ) : (
-          <div class="table-wrap">
-            <table class="list">
-              <caption class="sr-only">Deleted links, most recently deleted first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Title</th>
-                  <th scope="col">Domain</th>
-                  <th scope="col">Creator</th>
-                  <th scope="col">Deleted</th>
-                  <th scope="col">Removed for good on</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {props.links.items.map(({ link, purgeAt, canRestore }) => {
-                  const title = link.title ?? 'Untitled link';
-                  return (
-                    <tr data-link-id={link.id}>
-                      <td data-label="Title">
-                        {title}
-                        <div class="muted">{link.project.title}</div>
-                      </td>
-                      <td data-label="Domain">{link.domain.host}</td>
-                      <td data-label="Creator">{link.creator.name}</td>
-                      <td data-label="Deleted">
-                        <Time ms={link.deletedAt} />
-                      </td>
-                      <td data-label="Removed for good on">
-                        <Time ms={purgeAt} />
-                      </td>
-                      <td class="row-actions">
-                        {canRestore ? (
-                          <RestoreForm
-                            action={restoreLinkPath(id, link.id)}
-                            csrf={ctx.csrf}
-                            label={`Restore the link ${title}`}
-                          />
-                        ) : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <ListTable
+          caption="Deleted links, most recently deleted first"
+          columns={['Title', 'Domain', 'Creator', 'Deleted', 'Removed for good on', { hidden: 'Actions' }]}
+          items={props.links.items}
+          empty={<p class="muted">No deleted links to restore.</p>}
+          row={({ link, purgeAt, canRestore }) => {
+            const title = link.title ?? 'Untitled link';
+            return (
+              <tr data-link-id={link.id}>
+                <td data-label="Title">
+                  {title}
+                  <div class="muted">{link.project.title}</div>
+                </td>
+                <td data-label="Domain">{link.domain.host}</td>
+                <td data-label="Creator">{link.creator.name}</td>
+                <td data-label="Deleted">
+                  <Time ms={link.deletedAt} />
+                </td>
+                <td data-label="Removed for good on">
+                  <Time ms={purgeAt} />
+                </td>
+                <td class="row-actions">
+                  {canRestore ? (
+                    <RestoreForm
+                      action={restoreLinkPath(id, link.id)}
+                      csrf={ctx.csrf}
+                      label={`Restore the link ${title}`}
+                    />
+                  ) : null}
+                </td>
+              </tr>
+            );
+          }}
+        />
         <Pager
           page={props.links.page}
           perPage={PER_PAGE}
@@ -215,7 +174,7 @@ function DeletedPage(props: {
           hrefFor={(page) => href(props.recordings.page, page)}
         />
       </section>
-    </DashboardPage>
+    </WorkspacePage>
   );
 }
 
@@ -252,7 +211,7 @@ export function createDeletedPages(deps: Deps, chains: DashboardChains): Hono {
     const { recording, linkDeleted } = await restoreRecording(deps, ws.access, c.req.param('id'));
     const flash = linkDeleted ? 'recording-restored-link-deleted' : 'recording-restored';
     return c.redirect(
-      `${wsPath(ws.current.id)}/recordings/${encodeURIComponent(recording.id)}?flash=${flash}`,
+      `${workspacePath(ws.current.id)}/recordings/${encodeURIComponent(recording.id)}?flash=${flash}`,
       303,
     );
   });
@@ -261,7 +220,7 @@ export function createDeletedPages(deps: Deps, chains: DashboardChains): Hono {
     await loadDashboardContext(c, deps);
     const ws = await requireWorkspace(c, deps, c.req.param('ws'));
     await restoreLink(deps, ws.access, c.req.param('id'));
-    return c.redirect(`${wsPath(ws.current.id)}/links?flash=link-restored`, 303);
+    return c.redirect(`${workspacePath(ws.current.id)}/links?flash=link-restored`, 303);
   });
 
   return app;

@@ -17,6 +17,7 @@ import { transferOwnership } from '../../services/workspace-admin.ts';
 import { csrfToken } from '../middleware/csrf.ts';
 import { Page, renderPage } from '../views/layout.tsx';
 import type { DashboardChains } from './chains.ts';
+import { ActionMenu, DeleteForm, EmailField, ListTable, PostForm } from './kit.tsx';
 import {
   attempt,
   FormError,
@@ -108,67 +109,54 @@ function TeamBody(props: {
       ) : null}
       <section class="card" aria-labelledby="members-heading">
         <h2 id="members-heading">Members</h2>
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
+        <ListTable
+          columns={['Name', 'Email', 'Role', 'Joined', manage && 'Actions']}
+          items={props.members}
+          row={(member) => {
+            const manageable = canManageMember(role, member.role);
+            return (
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Joined</th>
-                {manage ? <th scope="col">Actions</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {props.members.map((member) => {
-                const manageable = canManageMember(role, member.role);
-                return (
-                  <tr>
-                    <td data-label="Name">
-                      {member.name}
-                      {member.id === ws.access.member.id ? <span class="muted"> (you)</span> : null}
-                    </td>
-                    <td data-label="Email">{member.email}</td>
-                    <td data-label="Role">
-                      {manageable ? (
-                        <RoleForm base={base} csrf={ctx.csrf} member={member} />
-                      ) : (
-                        <span class="badge">{member.role}</span>
-                      )}
-                      {props.extra.errorFor === member.id ? <FormError error={extra.error} /> : null}
-                    </td>
-                    <td data-label="Joined">
-                      <Time ms={member.joinedAt} dateOnly />
-                    </td>
-                    {manage ? (
-                      <td>
-                        {manageable ? (
-                          <details class="menu">
-                            <summary>
-                              Remove<span class="sr-only"> {member.name}</span>…
-                            </summary>
-                            <div class="menu-body">
-                              <p>{`${member.name} loses access to this workspace at once.`}</p>
-                              <form
-                                method="post"
-                                action={`${base}/members/${encodeURIComponent(member.id)}/remove`}
-                              >
-                                <input type="hidden" name="csrf" value={ctx.csrf} />
-                                <button type="submit" class="danger">
-                                  Remove {member.name}
-                                </button>
-                              </form>
-                            </div>
-                          </details>
-                        ) : null}
-                      </td>
+                <td data-label="Name">
+                  {member.name}
+                  {member.id === ws.access.member.id ? <span class="muted"> (you)</span> : null}
+                </td>
+                <td data-label="Email">{member.email}</td>
+                <td data-label="Role">
+                  {manageable ? (
+                    <RoleForm base={base} csrf={ctx.csrf} member={member} />
+                  ) : (
+                    <span class="badge">{member.role}</span>
+                  )}
+                  {props.extra.errorFor === member.id ? <FormError error={extra.error} /> : null}
+                </td>
+                <td data-label="Joined">
+                  <Time ms={member.joinedAt} dateOnly />
+                </td>
+                {manage ? (
+                  <td>
+                    {manageable ? (
+                      <ActionMenu
+                        summary={
+                          <>
+                            Remove<span class="sr-only"> {member.name}</span>…
+                          </>
+                        }
+                      >
+                        <p>{`${member.name} loses access to this workspace at once.`}</p>
+                        <DeleteForm
+                          action={`${base}/members/${encodeURIComponent(member.id)}/remove`}
+                          csrf={ctx.csrf}
+                        >
+                          Remove {member.name}
+                        </DeleteForm>
+                      </ActionMenu>
                     ) : null}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                  </td>
+                ) : null}
+              </tr>
+            );
+          }}
+        />
         <Pager
           page={props.page}
           perPage={MEMBERS_PER_PAGE}
@@ -185,15 +173,7 @@ function TeamBody(props: {
           <h2 id="invite-heading">Invite someone</h2>
           <form method="post" action={`${base}/invite`}>
             <input type="hidden" name="csrf" value={ctx.csrf} />
-            <label for="invite-email">Email</label>
-            <input
-              id="invite-email"
-              type="email"
-              name="email"
-              required
-              maxlength={254}
-              value={extra.draft?.email ?? ''}
-            />
+            <EmailField id="invite-email" label="Email" value={extra.draft?.email} />
             <label for="invite-role">Role</label>
             <select id="invite-role" name="role">
               <option value="member" selected={extra.draft?.role !== 'admin'}>
@@ -212,46 +192,36 @@ function TeamBody(props: {
       {manage ? (
         <section class="card" aria-labelledby="pending-heading">
           <h2 id="pending-heading">Pending invitations</h2>
-          {props.invitations.length === 0 ? (
-            <p class="muted">
-              No pending invitations. Invite someone above; their link appears once, to copy.
-            </p>
-          ) : (
-            <div class="table-wrap">
-              <table class="list">
-                <thead>
-                  <tr>
-                    <th scope="col">Email</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {props.invitations.map((invitation) => (
-                    <tr>
-                      <td data-label="Email">{invitation.email}</td>
-                      <td data-label="Role">{invitation.role}</td>
-                      <td data-label="Expires">
-                        <Time ms={invitation.expiresAt} />
-                      </td>
-                      <td>
-                        <form
-                          method="post"
-                          action={`${base}/invitations/${encodeURIComponent(invitation.id)}/revoke`}
-                        >
-                          <input type="hidden" name="csrf" value={ctx.csrf} />
-                          <button type="submit" class="secondary small">
-                            Revoke<span class="sr-only"> the invitation for {invitation.email}</span>
-                          </button>
-                        </form>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <ListTable
+            columns={['Email', 'Role', 'Expires', 'Actions']}
+            items={props.invitations}
+            empty={
+              <p class="muted">
+                No pending invitations. Invite someone above; their link appears once, to copy.
+              </p>
+            }
+            row={(invitation) => (
+              <tr>
+                <td data-label="Email">{invitation.email}</td>
+                <td data-label="Role">{invitation.role}</td>
+                <td data-label="Expires">
+                  <Time ms={invitation.expiresAt} />
+                </td>
+                <td>
+                  <PostForm
+                    action={`${base}/invitations/${encodeURIComponent(invitation.id)}/revoke`}
+                    csrf={ctx.csrf}
+                    buttonClass="secondary small"
+                    button={
+                      <>
+                        Revoke<span class="sr-only"> the invitation for {invitation.email}</span>
+                      </>
+                    }
+                  />
+                </td>
+              </tr>
+            )}
+          />
         </section>
       ) : null}
 

@@ -19,6 +19,7 @@ import {
 import { requestOrigin } from '../oauth/common.ts';
 import { dashboardChains } from './chains.ts';
 import { DeliveryTable, shortText } from './deliveries.tsx';
+import { ActionMenu, DeleteForm, ListTable, PostForm } from './kit.tsx';
 import {
   attempt,
   FormError,
@@ -185,48 +186,34 @@ function ListBody(props: {
           Userplane POSTs signed JSON (Standard Webhooks) to these URLs when the events they subscribe to
           happen, and retries for about a day when an endpoint does not answer with 2xx.
         </p>
-        {props.endpoints.length === 0 ? (
-          <p>No endpoints yet. Add one below.</p>
-        ) : (
-          <div class="table-wrap">
-            <table class="list">
-              <thead>
-                <tr>
-                  <th scope="col">URL</th>
-                  <th scope="col">Events</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Added</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {props.endpoints.map((endpoint) => {
-                  const href = `${base}/${encodeURIComponent(endpoint.id)}`;
-                  return (
-                    <tr>
-                      <td data-label="URL">
-                        <a href={href}>{shortText(endpoint.url, 80)}</a>
-                        {endpoint.description ? <div class="muted">{endpoint.description}</div> : null}
-                      </td>
-                      <td data-label="Events">{endpoint.events.join(', ')}</td>
-                      <td data-label="Status">
-                        <EnabledBadge enabled={endpoint.enabled} />
-                      </td>
-                      <td data-label="Added">
-                        <Time ms={endpoint.createdAt} dateOnly />
-                      </td>
-                      <td>
-                        <a href={href}>
-                          Delivery log and settings<span class="sr-only"> of {endpoint.url}</span>
-                        </a>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <ListTable
+          columns={['URL', 'Events', 'Status', 'Added', 'Actions']}
+          items={props.endpoints}
+          empty={<p>No endpoints yet. Add one below.</p>}
+          row={(endpoint) => {
+            const href = `${base}/${encodeURIComponent(endpoint.id)}`;
+            return (
+              <tr>
+                <td data-label="URL">
+                  <a href={href}>{shortText(endpoint.url, 80)}</a>
+                  {endpoint.description ? <div class="muted">{endpoint.description}</div> : null}
+                </td>
+                <td data-label="Events">{endpoint.events.join(', ')}</td>
+                <td data-label="Status">
+                  <EnabledBadge enabled={endpoint.enabled} />
+                </td>
+                <td data-label="Added">
+                  <Time ms={endpoint.createdAt} dateOnly />
+                </td>
+                <td>
+                  <a href={href}>
+                    Delivery log and settings<span class="sr-only"> of {endpoint.url}</span>
+                  </a>
+                </td>
+              </tr>
+            );
+          }}
+        />
       </section>
       <section class="card" aria-labelledby="add-webhook-heading">
         <h2 id="add-webhook-heading">Add an endpoint</h2>
@@ -322,43 +309,35 @@ function EndpointBody(props: {
           </dd>
         </dl>
         <div class="actions">
-          <form method="post" action={`${base}/test`} class="inline">
-            <CsrfField csrf={ctx.csrf} />
-            <button type="submit" class="secondary" disabled={!endpoint.enabled}>
-              Send test event
-            </button>
-          </form>
-          <form method="post" action={`${base}/enabled`} class="inline">
-            <CsrfField csrf={ctx.csrf} />
+          <PostForm
+            action={`${base}/test`}
+            csrf={ctx.csrf}
+            class="inline"
+            buttonClass="secondary"
+            disabled={!endpoint.enabled}
+            button="Send test event"
+          />
+          <PostForm
+            action={`${base}/enabled`}
+            csrf={ctx.csrf}
+            class="inline"
+            buttonClass="secondary"
+            button={endpoint.enabled ? 'Disable' : 'Enable'}
+          >
             <input type="hidden" name="enabled" value={endpoint.enabled ? 'no' : 'yes'} />
-            <button type="submit" class="secondary">
-              {endpoint.enabled ? 'Disable' : 'Enable'}
-            </button>
-          </form>
-          <details class="menu">
-            <summary>Rotate secret…</summary>
-            <div class="menu-body">
-              <p>The current secret stops working at once; update your receiver with the new one.</p>
-              <form method="post" action={`${base}/rotate`}>
-                <CsrfField csrf={ctx.csrf} />
-                <button type="submit" class="danger">
-                  Rotate the signing secret
-                </button>
-              </form>
-            </div>
-          </details>
-          <details class="menu">
-            <summary>Delete…</summary>
-            <div class="menu-body">
-              <p>Nothing more is sent to this endpoint; deliveries still waiting fail. The log stays.</p>
-              <form method="post" action={`${base}/delete`}>
-                <CsrfField csrf={ctx.csrf} />
-                <button type="submit" class="danger">
-                  Delete this endpoint
-                </button>
-              </form>
-            </div>
-          </details>
+          </PostForm>
+          <ActionMenu summary="Rotate secret…">
+            <p>The current secret stops working at once; update your receiver with the new one.</p>
+            <DeleteForm action={`${base}/rotate`} csrf={ctx.csrf}>
+              Rotate the signing secret
+            </DeleteForm>
+          </ActionMenu>
+          <ActionMenu summary="Delete…">
+            <p>Nothing more is sent to this endpoint; deliveries still waiting fail. The log stays.</p>
+            <DeleteForm action={`${base}/delete`} csrf={ctx.csrf}>
+              Delete this endpoint
+            </DeleteForm>
+          </ActionMenu>
         </div>
       </section>
       <section class="card" aria-labelledby="log-heading">
