@@ -50,15 +50,12 @@ async function mint(
   const secret = `${API_KEY_PREFIX}${randomToken(32)}`;
   const key = await insertApiKey(db, {
     id: newId('key', now),
-    user_id: userId,
+    userId,
     name,
-    key_hash: sha256Hex(secret),
+    keyHash: sha256Hex(secret),
     last4: secret.slice(-4),
-    status: 'active',
-    expires_at: expiryMs(expiry, now),
-    revoked_at: null,
-    last_used_at: null,
-    created_at: now,
+    expiresAt: expiryMs(expiry, now),
+    createdAt: now,
   });
   return { key, secret };
 }

@@ -55,13 +55,13 @@ export async function audit(
   await insertAuditEvent(db, {
     id: newId('evt', now),
     type,
-    user_id: fields.userId ?? null,
-    client_id: fields.clientId ?? null,
-    grant_id: fields.grantId ?? null,
-    workspace_id: fields.workspaceId ?? null,
+    userId: fields.userId ?? null,
+    clientId: fields.clientId ?? null,
+    grantId: fields.grantId ?? null,
+    workspaceId: fields.workspaceId ?? null,
     ip: fields.origin?.ip ?? null,
-    user_agent: fields.origin?.userAgent?.slice(0, 300) ?? null,
-    detail: JSON.stringify(fields.detail ?? {}),
-    created_at: now,
+    userAgent: fields.origin?.userAgent?.slice(0, 300) ?? null,
+    detail: fields.detail ?? {},
+    createdAt: now,
   });
 }

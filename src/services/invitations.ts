@@ -57,15 +57,13 @@ export async function inviteMember(
     const token = randomToken(32);
     const invitation = await insertInvitation(trx, {
       id: newId('inv', now),
-      workspace_id: access.workspace.id,
-      email_normalized: emailNormalized,
+      workspaceId: access.workspace.id,
+      email: emailNormalized,
       role,
-      token_hash: sha256Hex(token),
-      invited_by_member_id: access.member.id,
-      created_at: now,
-      expires_at: now + INVITATION_TTL_MS,
-      accepted_at: null,
-      revoked_at: null,
+      tokenHash: sha256Hex(token),
+      invitedByMemberId: access.member.id,
+      createdAt: now,
+      expiresAt: now + INVITATION_TTL_MS,
     });
     // The e-mail to the invitee (when SMTP_URL is set) commits with the invitation; its link holds
     // the token, which is why the outbox stores payloads sealed.
@@ -141,10 +139,10 @@ export async function acceptInvitation(
     if (existing) return { workspaceId: workspace.id, memberId: existing.id, role: existing.role };
     const memberId = await upsertMember(trx, {
       id: newId('mem', now),
-      workspace_id: workspace.id,
-      user_id: userId,
+      workspaceId: workspace.id,
+      userId,
       role: invitation.role,
-      joined_at: now,
+      joinedAt: now,
     });
     await audit(
       deps,

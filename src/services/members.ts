@@ -146,10 +146,10 @@ export async function addMemberDirectly(
     } else {
       memberId = await upsertMember(trx, {
         id: newId('mem', now),
-        workspace_id: workspace.id,
-        user_id: input.userId,
+        workspaceId: workspace.id,
+        userId: input.userId,
         role: joinRole,
-        joined_at: now,
+        joinedAt: now,
       });
     }
     const member = await findActiveMember(trx, workspace.id, memberId);

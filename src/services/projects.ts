@@ -96,14 +96,12 @@ export async function createProject(
   const now = deps.clock.now();
   return insertProject(deps.db, {
     id: newId('prj', now),
-    workspace_id: access.workspace.id,
+    workspaceId: access.workspace.id,
     title,
-    is_default: 0,
-    retention_days: retentionDays,
-    max_recording_seconds: maxRecordingSeconds,
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
+    isDefault: false,
+    retentionDays,
+    maxRecordingSeconds,
+    createdAt: now,
   });
 }
 

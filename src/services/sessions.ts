@@ -48,16 +48,14 @@ export async function startSession(
   if (input.previousRawId) await endBrowserSession(deps.db, sessionIdHash(input.previousRawId), now);
   const rawId = randomToken(32);
   const session = await insertBrowserSession(deps.db, {
-    id_hash: sessionIdHash(rawId),
-    user_id: input.userId,
+    idHash: sessionIdHash(rawId),
+    userId: input.userId,
     // Unguessable and per session: the CSRF token of forms shown after sign-in (S28).
-    csrf_token: randomToken(32),
-    created_at: now,
-    expires_at: now + SESSION_ABSOLUTE_MS,
-    last_seen_at: now,
+    csrfToken: randomToken(32),
+    createdAt: now,
+    expiresAt: now + SESSION_ABSOLUTE_MS,
     ip: input.ip ? input.ip.slice(0, MAX_IP) : null,
-    user_agent: input.userAgent ? input.userAgent.slice(0, MAX_USER_AGENT) : null,
-    ended_at: null,
+    userAgent: input.userAgent ? input.userAgent.slice(0, MAX_USER_AGENT) : null,
   });
   return { rawId, session };
 }

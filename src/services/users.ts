@@ -3,7 +3,7 @@ import { ApiError, validationError } from '../domain/errors.ts';
 import type { User } from '../domain/types.ts';
 import { newId } from '../lib/ids.ts';
 import { hasAuditEventFrom } from '../store/audit.ts';
-import { findUserByEmail, insertUser, normalizeEmail } from '../store/users.ts';
+import { findUserByEmail, insertUser } from '../store/users.ts';
 import type { Deps } from './deps.ts';
 
 // argon2id with OWASP's suggested memory cost (19 MiB, 2 passes): memory-hard against GPUs while
@@ -37,13 +37,11 @@ export async function createUser(
     return await insertUser(deps.db, {
       id: newId('usr', now),
       email,
-      email_normalized: normalizeEmail(email),
       name: input.name?.trim() || email.split('@')[0]!,
-      password_hash: passwordHash,
-      email_verified: 0,
+      passwordHash,
+      emailVerified: false,
       image: null,
-      created_at: now,
-      updated_at: now,
+      createdAt: now,
     });
   } catch (error) {
     // Two sign-ups racing for one email: the unique index decides, the loser gets the same answer.

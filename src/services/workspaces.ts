@@ -35,27 +35,23 @@ export async function createWorkspace(
     const workspace = await insertWorkspace(trx, {
       id: newId('ws', now),
       name,
-      owner_user_id: input.ownerUserId,
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
+      ownerUserId: input.ownerUserId,
+      createdAt: now,
     });
     const ownerMemberId = await upsertMember(trx, {
       id: newId('mem', now),
-      workspace_id: workspace.id,
-      user_id: input.ownerUserId,
+      workspaceId: workspace.id,
+      userId: input.ownerUserId,
       role: 'owner',
-      joined_at: now,
+      joinedAt: now,
     });
     const defaultProject = await insertProject(trx, {
       id: newId('prj', now),
-      workspace_id: workspace.id,
+      workspaceId: workspace.id,
       title: 'Default',
-      is_default: 1,
-      retention_days: null,
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
+      isDefault: true,
+      retentionDays: null,
+      createdAt: now,
     });
     return { workspace, defaultProject, ownerMemberId };
   });

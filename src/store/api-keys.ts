@@ -16,8 +16,31 @@ function toApiKey(row: ApiKeysTable): ApiKey {
   };
 }
 
-/** Inserts a key row (hash only). */
-export async function insertApiKey(db: Db, row: ApiKeysTable): Promise<ApiKey> {
+/** A new active key as the service describes it (the secret only as its hash). */
+export interface NewApiKey {
+  id: string;
+  userId: string;
+  name: string | null;
+  keyHash: string;
+  last4: string;
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+/** Inserts an active, unused key (hash only). */
+export async function insertApiKey(db: Db, key: NewApiKey): Promise<ApiKey> {
+  const row: ApiKeysTable = {
+    id: key.id,
+    user_id: key.userId,
+    name: key.name,
+    key_hash: key.keyHash,
+    last4: key.last4,
+    status: 'active',
+    expires_at: key.expiresAt,
+    revoked_at: null,
+    last_used_at: null,
+    created_at: key.createdAt,
+  };
   await db.insertInto('api_keys').values(row).execute();
   return toApiKey(row);
 }

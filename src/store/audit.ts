@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { encodeJsonColumn } from './json-columns.ts';
 import type { AuditEventsTable } from './schema.ts';
 
 export interface AuditEvent {
@@ -29,9 +30,37 @@ function toEvent(row: AuditEventsTable): AuditEvent {
   };
 }
 
+/** An audit event to append, as the service describes it (`detail` is stored as JSON text). */
+export interface NewAuditEvent {
+  id: string;
+  type: string;
+  userId: string | null;
+  clientId: string | null;
+  grantId: string | null;
+  workspaceId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  detail: Record<string, unknown>;
+  createdAt: number;
+}
+
 /** Appends one audit event. */
-export async function insertAuditEvent(db: Db, row: AuditEventsTable): Promise<void> {
-  await db.insertInto('audit_events').values(row).execute();
+export async function insertAuditEvent(db: Db, event: NewAuditEvent): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      id: event.id,
+      type: event.type,
+      user_id: event.userId,
+      client_id: event.clientId,
+      grant_id: event.grantId,
+      workspace_id: event.workspaceId,
+      ip: event.ip,
+      user_agent: event.userAgent,
+      detail: encodeJsonColumn(event.detail),
+      created_at: event.createdAt,
+    })
+    .execute();
 }
 
 /** Whether `userId` has an event of `type` from `ip` at or after `since` (one indexed probe). */

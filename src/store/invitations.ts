@@ -28,8 +28,33 @@ function toInvitation(row: InvitationsTable): Invitation {
   };
 }
 
-/** Inserts an invitation row (token hash only). */
-export async function insertInvitation(db: Db, row: InvitationsTable): Promise<Invitation> {
+/** A new pending invitation as the service describes it (the token only as its hash). */
+export interface NewInvitation {
+  id: string;
+  workspaceId: string;
+  /** Normalized (normalizeEmail). */
+  email: string;
+  role: 'admin' | 'member';
+  tokenHash: string;
+  invitedByMemberId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Inserts a pending invitation (token hash only). */
+export async function insertInvitation(db: Db, invitation: NewInvitation): Promise<Invitation> {
+  const row: InvitationsTable = {
+    id: invitation.id,
+    workspace_id: invitation.workspaceId,
+    email_normalized: invitation.email,
+    role: invitation.role,
+    token_hash: invitation.tokenHash,
+    invited_by_member_id: invitation.invitedByMemberId,
+    created_at: invitation.createdAt,
+    expires_at: invitation.expiresAt,
+    accepted_at: null,
+    revoked_at: null,
+  };
   await db.insertInto('invitations').values(row).execute();
   return toInvitation(row);
 }

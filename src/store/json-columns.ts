@@ -24,7 +24,7 @@ export function parseStringListColumn(text: string): string[] {
   }
 }
 
-/** The text stored in a JSON column. */
-export function encodeJsonColumn(value: Record<string, unknown> | readonly unknown[]): string {
+/** The text stored in a JSON column (a plain object or an array). */
+export function encodeJsonColumn(value: object): string {
   return JSON.stringify(value);
 }

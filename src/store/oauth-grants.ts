@@ -1,11 +1,7 @@
 import { sql } from 'kysely';
 import { type Db, GRANT_REVOKED_CHANNEL, isPostgres } from './db.ts';
-import type {
-  OAuthCodesTable,
-  OAuthGrantsTable,
-  OAuthPendingAuthorizationsTable,
-  OAuthRefreshTokensTable,
-} from './schema.ts';
+import { encodeJsonColumn } from './json-columns.ts';
+import type { OAuthCodesTable, OAuthGrantsTable, OAuthRefreshTokensTable } from './schema.ts';
 
 export interface Grant {
   id: string;
@@ -33,8 +29,29 @@ function toGrant(row: OAuthGrantsTable): Grant {
   };
 }
 
+/** A new, unused grant as the service describes it. */
+export interface NewGrant {
+  id: string;
+  userId: string;
+  clientId: string;
+  scope: string;
+  resource: string;
+  createdAt: number;
+}
+
 /** Inserts a grant (a Connected App). */
-export async function insertGrant(db: Db, row: OAuthGrantsTable): Promise<Grant> {
+export async function insertGrant(db: Db, grant: NewGrant): Promise<Grant> {
+  const row: OAuthGrantsTable = {
+    id: grant.id,
+    user_id: grant.userId,
+    client_id: grant.clientId,
+    scope: grant.scope,
+    resource: grant.resource,
+    created_at: grant.createdAt,
+    last_used_at: null,
+    revoked_at: null,
+    revoke_reason: null,
+  };
   await db.insertInto('oauth_grants').values(row).execute();
   return toGrant(row);
 }
@@ -141,9 +158,39 @@ function toCode(row: OAuthCodesTable): AuthorizationCode {
   };
 }
 
+/** A new, unconsumed authorization code, by its hash. */
+export interface NewAuthorizationCode {
+  codeHash: string;
+  clientId: string;
+  userId: string;
+  grantId: string;
+  /** '' when the authorization request had none. */
+  redirectUri: string;
+  codeChallenge: string;
+  scope: string;
+  resource: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 /** Stores a code by its hash. */
-export async function insertCode(db: Db, row: OAuthCodesTable): Promise<void> {
-  await db.insertInto('oauth_codes').values(row).execute();
+export async function insertCode(db: Db, code: NewAuthorizationCode): Promise<void> {
+  await db
+    .insertInto('oauth_codes')
+    .values({
+      code_hash: code.codeHash,
+      client_id: code.clientId,
+      user_id: code.userId,
+      grant_id: code.grantId,
+      redirect_uri: code.redirectUri,
+      code_challenge: code.codeChallenge,
+      scope: code.scope,
+      resource: code.resource,
+      created_at: code.createdAt,
+      expires_at: code.expiresAt,
+      consumed_at: null,
+    })
+    .execute();
 }
 
 /**
@@ -212,9 +259,39 @@ function toRefresh(row: OAuthRefreshTokensTable): RefreshToken {
   };
 }
 
+/** A new live refresh token, by its hash (not rotated, no successor yet). */
+export interface NewRefreshToken {
+  id: string;
+  tokenHash: string;
+  grantId: string;
+  clientId: string;
+  scope: string;
+  resource: string;
+  createdAt: number;
+  expiresAt: number;
+  absoluteExpiresAt: number;
+}
+
 /** Stores a refresh token by its hash. */
-export async function insertRefreshToken(db: Db, row: OAuthRefreshTokensTable): Promise<void> {
-  await db.insertInto('oauth_refresh_tokens').values(row).execute();
+export async function insertRefreshToken(db: Db, token: NewRefreshToken): Promise<void> {
+  await db
+    .insertInto('oauth_refresh_tokens')
+    .values({
+      id: token.id,
+      token_hash: token.tokenHash,
+      grant_id: token.grantId,
+      client_id: token.clientId,
+      scope: token.scope,
+      resource: token.resource,
+      created_at: token.createdAt,
+      expires_at: token.expiresAt,
+      absolute_expires_at: token.absoluteExpiresAt,
+      rotated_at: null,
+      successor_id: null,
+      successor_payload: null,
+      revoked_at: null,
+    })
+    .execute();
 }
 
 /** A refresh token by hash, in any state. */
@@ -305,9 +382,33 @@ export interface PendingAuthorization {
   completedAt: number | null;
 }
 
+/** A validated authorization request, not yet decided, bound to the browser that sent it. */
+export interface NewPendingAuthorization {
+  id: string;
+  browserBindingHash: string;
+  clientId: string;
+  /** The request's parameters (a plain object), stored as JSON text. */
+  params: object;
+  createdAt: number;
+  expiresAt: number;
+}
+
 /** Stores an authorization request that waits for sign-in and consent. */
-export async function insertPending(db: Db, row: OAuthPendingAuthorizationsTable): Promise<void> {
-  await db.insertInto('oauth_pending_authorizations').values(row).execute();
+export async function insertPending(db: Db, pending: NewPendingAuthorization): Promise<void> {
+  await db
+    .insertInto('oauth_pending_authorizations')
+    .values({
+      id: pending.id,
+      browser_binding_hash: pending.browserBindingHash,
+      client_id: pending.clientId,
+      params: encodeJsonColumn(pending.params),
+      decision: null,
+      user_id: null,
+      created_at: pending.createdAt,
+      expires_at: pending.expiresAt,
+      completed_at: null,
+    })
+    .execute();
 }
 
 /** A pending authorization request by id. */

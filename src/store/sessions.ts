@@ -27,8 +27,31 @@ function toSession(row: BrowserSessionsTable): BrowserSession {
   };
 }
 
-/** Inserts a session row (the id only as its hash). */
-export async function insertBrowserSession(db: Db, row: BrowserSessionsTable): Promise<BrowserSession> {
+/** A new live session as the service describes it (first seen when created). */
+export interface NewBrowserSession {
+  /** The session id only as its hash. */
+  idHash: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: number;
+  expiresAt: number;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Inserts a session (the id only as its hash). */
+export async function insertBrowserSession(db: Db, session: NewBrowserSession): Promise<BrowserSession> {
+  const row: BrowserSessionsTable = {
+    id_hash: session.idHash,
+    user_id: session.userId,
+    csrf_token: session.csrfToken,
+    created_at: session.createdAt,
+    expires_at: session.expiresAt,
+    last_seen_at: session.createdAt,
+    ip: session.ip,
+    user_agent: session.userAgent,
+    ended_at: null,
+  };
   await db.insertInto('browser_sessions').values(row).execute();
   return toSession(row);
 }

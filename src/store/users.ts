@@ -19,8 +19,32 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** A new user as services describe it; insertUser stores the normalized email beside it. */
+export interface NewUser {
+  id: string;
+  email: string;
+  name: string;
+  /** Already hashed; null for an account without a password. */
+  passwordHash: string | null;
+  emailVerified: boolean;
+  image: string | null;
+  /** Also its first updated_at. */
+  createdAt: number;
+}
+
 /** Inserts a user; the caller has hashed the password. */
-export async function insertUser(db: Db, row: UsersTable): Promise<User> {
+export async function insertUser(db: Db, user: NewUser): Promise<User> {
+  const row: UsersTable = {
+    id: user.id,
+    email: user.email,
+    email_normalized: normalizeEmail(user.email),
+    name: user.name,
+    password_hash: user.passwordHash,
+    email_verified: user.emailVerified ? 1 : 0,
+    image: user.image,
+    created_at: user.createdAt,
+    updated_at: user.createdAt,
+  };
   await db.insertInto('users').values(row).execute();
   return toUser(row);
 }

@@ -31,42 +31,102 @@ export function toProject(row: ProjectsTable): Project {
   };
 }
 
-/** Inserts a workspace row. */
-export async function insertWorkspace(db: Db, row: WorkspacesTable): Promise<Workspace> {
+/** A new live workspace as services describe it. */
+export interface NewWorkspace {
+  id: string;
+  name: string;
+  ownerUserId: string;
+  /** Also its first updated_at. */
+  createdAt: number;
+}
+
+/** Inserts a workspace. */
+export async function insertWorkspace(db: Db, workspace: NewWorkspace): Promise<Workspace> {
+  const row: WorkspacesTable = {
+    id: workspace.id,
+    name: workspace.name,
+    owner_user_id: workspace.ownerUserId,
+    created_at: workspace.createdAt,
+    updated_at: workspace.createdAt,
+    deleted_at: null,
+  };
   await db.insertInto('workspaces').values(row).execute();
   return toWorkspace(row);
 }
 
-/** Inserts a project row. */
-export async function insertProject(db: Db, row: ProjectsTable): Promise<Project> {
+/** A new project as services describe it. */
+export interface NewProject {
+  id: string;
+  workspaceId: string;
+  title: string;
+  isDefault: boolean;
+  retentionDays: number | null;
+  maxRecordingSeconds?: number | null;
+  /** Also its first updated_at. */
+  createdAt: number;
+  /** Set only to store an already deleted project (tests); a new one is live. */
+  deletedAt?: number | null;
+}
+
+/** Inserts a project. */
+export async function insertProject(db: Db, project: NewProject): Promise<Project> {
+  const row: ProjectsTable = {
+    id: project.id,
+    workspace_id: project.workspaceId,
+    title: project.title,
+    is_default: project.isDefault ? 1 : 0,
+    retention_days: project.retentionDays,
+    ...(project.maxRecordingSeconds !== undefined
+      ? { max_recording_seconds: project.maxRecordingSeconds }
+      : {}),
+    created_at: project.createdAt,
+    updated_at: project.createdAt,
+    deleted_at: project.deletedAt ?? null,
+  };
   await db.insertInto('projects').values(row).execute();
   return toProject(row);
 }
 
-/** Inserts a membership row (or revives a removed one for the same user and workspace). */
-export async function upsertMember(
-  db: Db,
-  row: { id: string; workspace_id: string; user_id: string; role: Role; joined_at: number },
-): Promise<string> {
+/** A membership to add: who joins which workspace, in which role, when. */
+export interface NewMember {
+  id: string;
+  workspaceId: string;
+  userId: string;
+  role: Role;
+  joinedAt: number;
+}
+
+/**
+ * Adds a membership (or revives a removed one for the same user and workspace, keeping its id);
+ * returns the membership's id.
+ */
+export async function upsertMember(db: Db, member: NewMember): Promise<string> {
   const existing = await db
     .selectFrom('members')
     .select(['id'])
-    .where('workspace_id', '=', row.workspace_id)
-    .where('user_id', '=', row.user_id)
+    .where('workspace_id', '=', member.workspaceId)
+    .where('user_id', '=', member.userId)
     .executeTakeFirst();
   if (existing) {
     await db
       .updateTable('members')
-      .set({ role: row.role, joined_at: row.joined_at, removed_at: null })
+      .set({ role: member.role, joined_at: member.joinedAt, removed_at: null })
       .where('id', '=', existing.id)
       .execute();
     return existing.id;
   }
   await db
     .insertInto('members')
-    .values({ ...row, removed_at: null })
+    .values({
+      id: member.id,
+      workspace_id: member.workspaceId,
+      user_id: member.userId,
+      role: member.role,
+      joined_at: member.joinedAt,
+      removed_at: null,
+    })
     .execute();
-  return row.id;
+  return member.id;
 }
 
 /** Live workspaces a user owns (the ≤ 3 rule counts these). */

@@ -51,10 +51,10 @@ export async function addMember(
   const now = deps.clock.now();
   return upsertMember(deps.db, {
     id: newId('mem', now),
-    workspace_id: workspaceId,
-    user_id: userId,
+    workspaceId,
+    userId,
     role,
-    joined_at: now,
+    joinedAt: now,
   });
 }
 

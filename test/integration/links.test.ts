@@ -80,13 +80,12 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
       const now = clock.now();
       const project = await insertProject(t.store.db, {
         id: newId('prj', now),
-        workspace_id: team.workspace.id,
+        workspaceId: team.workspace.id,
         title: 'Billing',
-        is_default: 0,
-        retention_days: null,
-        created_at: now,
-        updated_at: now,
-        deleted_at: null,
+        isDefault: false,
+        retentionDays: null,
+        createdAt: now,
+        deletedAt: null,
       });
       for (const [who, label] of [
         [team.owner, 'owner'],
@@ -168,13 +167,12 @@ describe(`recording links over HTTP [${testDialect}]`, () => {
       const now = clock.now();
       const deletedProject = await insertProject(t.store.db, {
         id: newId('prj', now),
-        workspace_id: team.workspace.id,
+        workspaceId: team.workspace.id,
         title: 'Old',
-        is_default: 0,
-        retention_days: null,
-        created_at: now,
-        updated_at: now,
-        deleted_at: now,
+        isDefault: false,
+        retentionDays: null,
+        createdAt: now,
+        deletedAt: now,
       });
       const unknown = await post(team.member, { domainId: domain.id, projectId: newId('prj') });
       expect(unknown.status).toBe(404);

@@ -42,15 +42,12 @@ describe(`users, API keys and rate-limit counters in storage [${testDialect}]`, 
     const mk = (secret: string, expiresAt: number | null) =>
       insertApiKey(t.store.db, {
         id: newId('key', now),
-        user_id: user.id,
+        userId: user.id,
         name: null,
-        key_hash: sha256Hex(secret),
+        keyHash: sha256Hex(secret),
         last4: secret.slice(-4),
-        status: 'active',
-        expires_at: expiresAt,
-        revoked_at: null,
-        last_used_at: null,
-        created_at: now,
+        expiresAt,
+        createdAt: now,
       });
     const live = await mk('uspl_live', null);
     await mk('uspl_expired', now - 1);

@@ -35,13 +35,11 @@ describe(`browser_sessions repository [${testDialect}]`, () => {
     await insertUser(store.db, {
       id: userId,
       email: 'sessions@example.com',
-      email_normalized: 'sessions@example.com',
       name: 'Sessions',
-      password_hash: null,
-      email_verified: 0,
+      passwordHash: null,
+      emailVerified: false,
       image: null,
-      created_at: T0,
-      updated_at: T0,
+      createdAt: T0,
     });
   });
   afterAll(async () => {
@@ -54,15 +52,13 @@ describe(`browser_sessions repository [${testDialect}]`, () => {
     n += 1;
     const idHash = sha256Hex(`raw-${n}`);
     await insertBrowserSession(store.db, {
-      id_hash: idHash,
-      user_id: userId,
-      csrf_token: `csrf-${n}`,
-      created_at: at,
-      expires_at: at + lifetime,
-      last_seen_at: at,
+      idHash,
+      userId,
+      csrfToken: `csrf-${n}`,
+      createdAt: at,
+      expiresAt: at + lifetime,
       ip: '203.0.113.1',
-      user_agent: 'test',
-      ended_at: null,
+      userAgent: 'test',
     });
     return idHash;
   }

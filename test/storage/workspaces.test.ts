@@ -79,17 +79,15 @@ describe(`workspace repositories [${testDialect}]`, () => {
     const ws = await insertWorkspace(store.db, {
       id: newId('ws', now),
       name,
-      owner_user_id: ownerId,
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
+      ownerUserId: ownerId,
+      createdAt: now,
     });
     const ownerMember = await upsertMember(store.db, {
       id: newId('mem', now),
-      workspace_id: ws.id,
-      user_id: ownerId,
+      workspaceId: ws.id,
+      userId: ownerId,
       role: 'owner',
-      joined_at: now,
+      joinedAt: now,
     });
     return { ws, ownerMember };
   }
@@ -98,13 +96,11 @@ describe(`workspace repositories [${testDialect}]`, () => {
     const now = tick();
     return insertProject(store.db, {
       id: newId('prj', now),
-      workspace_id: workspaceId,
+      workspaceId,
       title,
-      is_default: isDefault,
-      retention_days: null,
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
+      isDefault: isDefault === 1,
+      retentionDays: null,
+      createdAt: now,
     });
   }
 
@@ -137,10 +133,10 @@ describe(`workspace repositories [${testDialect}]`, () => {
     // Joining another workspace adds it; removal takes it away again.
     const mem = await upsertMember(store.db, {
       id: newId('mem', tick()),
-      workspace_id: other.ws.id,
-      user_id: alice,
+      workspaceId: other.ws.id,
+      userId: alice,
       role: 'member',
-      joined_at: t,
+      joinedAt: t,
     });
     expect((await listUserWorkspaces(store.db, alice, { page: 1, perPage: 10 })).total).toBe(3);
     expect(await removeMemberRow(store.db, mem, tick())).toBe(true);
@@ -172,10 +168,10 @@ describe(`workspace repositories [${testDialect}]`, () => {
     const { ws, ownerMember } = await workspace('Erin Co', erin);
     const fayMember = await upsertMember(store.db, {
       id: newId('mem', tick()),
-      workspace_id: ws.id,
-      user_id: fay,
+      workspaceId: ws.id,
+      userId: fay,
       role: 'member',
-      joined_at: t,
+      joinedAt: t,
     });
     const list = await listActiveMembers(store.db, ws.id, { page: 1, perPage: 10 });
     expect(list.total).toBe(2);
@@ -203,10 +199,10 @@ describe(`workspace repositories [${testDialect}]`, () => {
     // Re-adding revives the same row.
     const revived = await upsertMember(store.db, {
       id: newId('mem', tick()),
-      workspace_id: ws.id,
-      user_id: fay,
+      workspaceId: ws.id,
+      userId: fay,
       role: 'member',
-      joined_at: t,
+      joinedAt: t,
     });
     expect(revived).toBe(fayMember);
     expect((await findActiveMember(store.db, ws.id, fayMember))?.role).toBe('member');
@@ -216,28 +212,26 @@ describe(`workspace repositories [${testDialect}]`, () => {
     const gus = await user('gus');
     const { ws, ownerMember } = await workspace('Gus Co', gus);
     const base = {
-      workspace_id: ws.id,
+      workspaceId: ws.id,
       role: 'member' as const,
-      invited_by_member_id: ownerMember,
-      accepted_at: null,
-      revoked_at: null,
+      invitedByMemberId: ownerMember,
     };
     const now = tick();
     const first = await insertInvitation(store.db, {
       ...base,
       id: newId('inv', now),
-      email_normalized: 'x@example.com',
-      token_hash: 'h1',
-      created_at: now,
-      expires_at: now + 10_000,
+      email: 'x@example.com',
+      tokenHash: 'h1',
+      createdAt: now,
+      expiresAt: now + 10_000,
     });
     const second = await insertInvitation(store.db, {
       ...base,
       id: newId('inv', now + 1),
-      email_normalized: 'y@example.com',
-      token_hash: 'h2',
-      created_at: now + 1,
-      expires_at: now + 10_000,
+      email: 'y@example.com',
+      tokenHash: 'h2',
+      createdAt: now + 1,
+      expiresAt: now + 10_000,
     });
     expect((await listPendingInvitations(store.db, ws.id, now)).map((i) => i.id)).toEqual([
       second.id,
@@ -292,10 +286,10 @@ describe(`workspace repositories [${testDialect}]`, () => {
     const zed = await user('Zed', 'support@zed.test');
     await upsertMember(store.db, {
       id: newId('mem', tick()),
-      workspace_id: ws.id,
-      user_id: zed,
+      workspaceId: ws.id,
+      userId: zed,
       role: 'member',
-      joined_at: t,
+      joinedAt: t,
     });
     const sub = await project(ws.id, 'Customer SUPPORT');
     const exact = await project(ws.id, 'support');

@@ -21,10 +21,10 @@ import {
   insertCode,
   insertGrant,
   insertPending,
+  type NewPendingAuthorization,
   type PendingAuthorization,
   revokeGrant,
 } from '../../store/oauth-grants.ts';
-import type { OAuthPendingAuthorizationsTable } from '../../store/schema.ts';
 import { audit, type RequestOrigin } from '../audit.ts';
 import { newEventId } from '../delivery/events.ts';
 import { publish } from '../delivery/outbox.ts';
@@ -82,7 +82,7 @@ async function validateAuthorization(
   deps: Deps,
   query: Record<string, string[]>,
   browserBinding: string,
-): Promise<{ row: OAuthPendingAuthorizationsTable; params: RequestParams; client: OAuthClient }> {
+): Promise<{ pending: NewPendingAuthorization; params: RequestParams; client: OAuthClient }> {
   let clientId: string | undefined;
   let presentedRedirect: string | undefined;
   try {
@@ -147,18 +147,15 @@ async function validateAuthorization(
       ...(state !== undefined ? { state } : {}),
     };
     const now = deps.clock.now();
-    const row: OAuthPendingAuthorizationsTable = {
+    const pending: NewPendingAuthorization = {
       id: `${newId('par', now)}${randomToken(12)}`,
-      browser_binding_hash: sha256Hex(browserBinding),
-      client_id: client.id,
-      params: JSON.stringify(params),
-      decision: null,
-      user_id: null,
-      created_at: now,
-      expires_at: now + PENDING_TTL_MS,
-      completed_at: null,
+      browserBindingHash: sha256Hex(browserBinding),
+      clientId: client.id,
+      params,
+      createdAt: now,
+      expiresAt: now + PENDING_TTL_MS,
     };
-    return { row, params, client };
+    return { pending, params, client };
   } catch (error) {
     if (error instanceof OAuthError) throw new RedirectedAuthorizationError(redirect, error);
     throw error;
@@ -212,15 +209,17 @@ export async function startAuthorization(
     origin: RequestOrigin;
   },
 ): Promise<ResumeOutcome> {
-  const { row, params, client } = await validateAuthorization(deps, input.query, input.browserBinding);
+  const { pending, params, client } = await validateAuthorization(deps, input.query, input.browserBinding);
   if (input.userId) {
     const grant = await findActiveGrant(deps.db, input.userId, client.id);
     if (grant && grant.scope === params.scope && grant.resource === params.resource) {
       return await issueCode(deps, { client, grant, params, userId: input.userId, origin: input.origin });
     }
   }
-  await insertPending(deps.db, row);
-  return input.userId ? consentOutcome(row.id, client, params) : { kind: 'signin', pendingId: row.id };
+  await insertPending(deps.db, pending);
+  return input.userId
+    ? consentOutcome(pending.id, client, params)
+    : { kind: 'signin', pendingId: pending.id };
 }
 
 async function loadPending(
@@ -323,19 +322,18 @@ async function issueCode(
   const issued = await deps.db.transaction().execute(async (trx) => {
     if (pendingId !== undefined && !(await completePending(trx, pendingId, now))) return false;
     await insertCode(trx, {
-      code_hash: sha256Hex(code),
-      client_id: client.id,
-      user_id: input.userId,
-      grant_id: grant.id,
+      codeHash: sha256Hex(code),
+      clientId: client.id,
+      userId: input.userId,
+      grantId: grant.id,
       // The redirect_uri parameter of the request, which the token request must repeat exactly
       // (OAuth 2.1 §4.1.3); '' when the request had none.
-      redirect_uri: params.redirect_uri_omitted ? '' : params.redirect_uri,
-      code_challenge: params.code_challenge,
+      redirectUri: params.redirect_uri_omitted ? '' : params.redirect_uri,
+      codeChallenge: params.code_challenge,
       scope: params.scope,
       resource: params.resource,
-      created_at: now,
-      expires_at: now + CODE_TTL_MS,
-      consumed_at: null,
+      createdAt: now,
+      expiresAt: now + CODE_TTL_MS,
     });
     await audit(
       deps,
@@ -398,14 +396,11 @@ export async function decideAuthorization(
       grant = await deps.db.transaction().execute(async (trx) => {
         const created = await insertGrant(trx, {
           id: newId('grt', now),
-          user_id: input.userId,
-          client_id: pending.clientId,
+          userId: input.userId,
+          clientId: pending.clientId,
           scope: params.scope,
           resource: params.resource,
-          created_at: now,
-          last_used_at: null,
-          revoked_at: null,
-          revoke_reason: null,
+          createdAt: now,
         });
         // "A new app was connected to your account" commits with the grant it describes.
         await publish(deps, trx, {

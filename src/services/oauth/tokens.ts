@@ -15,6 +15,7 @@ import {
   findRefreshTokenById,
   insertRefreshToken,
   markRotated,
+  type NewRefreshToken,
   revokeGrant,
   touchGrant,
 } from '../../store/oauth-grants.ts';
@@ -45,7 +46,7 @@ async function mintPair(
   scope: string,
   resource: string,
   absoluteExpiresAt: number,
-): Promise<{ response: TokenResponse; refreshRow: Parameters<typeof insertRefreshToken>[1] }> {
+): Promise<{ response: TokenResponse; stored: NewRefreshToken }> {
   const now = deps.clock.now();
   const { token, expiresIn } = await issueAccessToken(deps.keys, {
     issuer: deps.config.publicUrl,
@@ -66,20 +67,16 @@ async function mintPair(
       refresh_token: refreshToken,
       scope,
     },
-    refreshRow: {
+    stored: {
       id: newId('rtk', now),
-      token_hash: sha256Hex(refreshToken),
-      grant_id: grant.id,
-      client_id: grant.clientId,
+      tokenHash: sha256Hex(refreshToken),
+      grantId: grant.id,
+      clientId: grant.clientId,
       scope,
       resource,
-      created_at: now,
-      expires_at: Math.min(now + REFRESH_IDLE_MS, absoluteExpiresAt),
-      absolute_expires_at: absoluteExpiresAt,
-      rotated_at: null,
-      successor_id: null,
-      successor_payload: null,
-      revoked_at: null,
+      createdAt: now,
+      expiresAt: Math.min(now + REFRESH_IDLE_MS, absoluteExpiresAt),
+      absoluteExpiresAt,
     },
   };
 }
@@ -123,7 +120,7 @@ export async function exchangeCode(
   // The bookkeeping of a successful exchange (the client's last authorization for S24, the grant's
   // last use, the audit event) joins that same commit, after the code is consumed so the order
   // above is unchanged: one commit per exchange, and none of it is stored for a losing exchange.
-  const { response, refreshRow } = await mintPair(
+  const { response, stored } = await mintPair(
     deps,
     { id: code.grantId, userId: code.userId, clientId: code.clientId },
     code.scope,
@@ -135,7 +132,7 @@ export async function exchangeCode(
     if (!consumed) return 'replay' as const;
     const current = await findGrant(trx, consumed.grantId);
     if (!current || current.revokedAt !== null) return 'revoked' as const;
-    await insertRefreshToken(trx, refreshRow);
+    await insertRefreshToken(trx, stored);
     await markClientAuthorized(trx, client.id, now);
     await touchGrant(trx, current.id, now);
     await audit(
@@ -226,19 +223,13 @@ export async function refreshTokens(
   if (!grant || grant.revokedAt !== null)
     throw new OAuthError('invalid_grant', 'The authorization was revoked');
 
-  const { response, refreshRow } = await mintPair(
-    deps,
-    grant,
-    scope,
-    token.resource,
-    token.absoluteExpiresAt,
-  );
+  const { response, stored } = await mintPair(deps, grant, scope, token.resource, token.absoluteExpiresAt);
   const sealed = sealString(deps.config.secret, GRACE_LABEL, JSON.stringify(response));
   // The rotation, the grant's last use and the audit event commit together (one commit per
   // refresh); a refresh that loses the rotation race stores nothing and reads the winner's pair (S12).
   const won = await deps.db.transaction().execute(async (trx) => {
-    if (!(await markRotated(trx, token.id, { id: refreshRow.id, payload: sealed }, now))) return false;
-    await insertRefreshToken(trx, refreshRow);
+    if (!(await markRotated(trx, token.id, { id: stored.id, payload: sealed }, now))) return false;
+    await insertRefreshToken(trx, stored);
     await touchGrant(trx, grant.id, now);
     await audit(
       deps,
