@@ -119,6 +119,14 @@ export const RecordingFilterSchema = z.object({
   linkId: filterId(),
   createdBy: filterId(),
 });
+export type RecordingFilter = z.infer<typeof RecordingFilterSchema>;
+
+/** A page of recordings, optionally filtered (listRecordings, browseRecordings). */
+export type RecordingListQuery = PageRequest & RecordingFilter;
+
+function pickFilter(input: RecordingFilter): RecordingFilter {
+  return { projectId: input.projectId, linkId: input.linkId, createdBy: input.createdBy };
+}
 
 function checkRecordingInput(input: NewRecording): void {
   if (input.durationMs !== null && (!Number.isSafeInteger(input.durationMs) || input.durationMs < 0))
@@ -330,23 +338,12 @@ async function workspaceRecording(deps: Deps, access: Access, recordingId: strin
 export async function listRecordings(
   deps: Deps,
   access: Access,
-  input: {
-    page: number;
-    perPage: number;
-    projectId?: string | undefined;
-    linkId?: string | undefined;
-    createdBy?: string | undefined;
-  },
+  input: RecordingListQuery,
 ): Promise<Page<Recording>> {
   checkPage(input);
   const { items, total } = await listRecordingsPage(
     deps.db,
-    {
-      workspaceId: access.workspace.id,
-      projectId: input.projectId,
-      linkId: input.linkId,
-      createdBy: input.createdBy,
-    },
+    { workspaceId: access.workspace.id, ...pickFilter(input) },
     input.perPage,
     (input.page - 1) * input.perPage,
   );
@@ -360,23 +357,12 @@ export async function listRecordings(
 export async function browseRecordings(
   deps: Deps,
   access: Access,
-  input: {
-    page: number;
-    perPage: number;
-    projectId?: string | undefined;
-    linkId?: string | undefined;
-    createdBy?: string | undefined;
-  },
+  input: RecordingListQuery,
 ): Promise<{ items: RecordingListItem[]; page: number; perPage: number; hasMore: boolean }> {
   checkPage(input);
   const { items, hasMore } = await browseRecordingsPage(
     deps.db,
-    {
-      workspaceId: access.workspace.id,
-      projectId: input.projectId,
-      linkId: input.linkId,
-      createdBy: input.createdBy,
-    },
+    { workspaceId: access.workspace.id, ...pickFilter(input) },
     input.perPage,
     (input.page - 1) * input.perPage,
   );
