@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE_KINDS } from '../../src/domain/recording-resources.ts';
-import { formatBytes } from '../../src/http/dashboard/settings.tsx';
+import { formatBytes } from '../../src/http/dashboard/settings-general.tsx';
 import { DAY_MS, fakeClock } from '../../src/lib/clock.ts';
 import { createApiKey } from '../../src/services/api-keys.ts';
 import { runDemo } from '../../src/services/demo.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, storageText } from '../../src/http/dashboard/settings.tsx';
+import { formatBytes, storageText } from '../../src/http/dashboard/settings-general.tsx';
 
 // The human-readable storage figure on Workspace Settings > General (decimal units).
 
