@@ -16,7 +16,7 @@ import {
   type WebhookEndpointView,
   type WebhookEventType,
 } from '../../services/webhooks.ts';
-import { requestOrigin } from '../oauth/common.ts';
+import { requestOrigin } from '../middleware/client-ip.ts';
 import { dashboardChains } from './chains.ts';
 import { DeliveryTable, shortText } from './deliveries.tsx';
 import { ActionMenu, DeleteForm, ListTable, PostForm } from './kit.tsx';

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import type { Context } from 'hono';
+import type { RequestOrigin } from '../../services/audit.ts';
 
 // The address a request came from (SECURITY.md S35). The socket's peer is the truth; an
 // X-Forwarded-For header is believed only when that peer is one of the operator's proxies
@@ -91,4 +92,9 @@ export function clientIp(c: Context, trustProxy: readonly string[]): string {
     if (!isTrusted(trusted, hop)) break;
   }
   return client;
+}
+
+/** Who sent the request, for rate limits and the audit trail: its address and user agent. */
+export function requestOrigin(c: Context, trustProxy: readonly string[]): RequestOrigin {
+  return { ip: clientIp(c, trustProxy), userAgent: c.req.header('user-agent') ?? null };
 }

@@ -3,9 +3,7 @@ import { cors } from 'hono/cors';
 import { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from '../../domain/errors.ts';
 import { OAuthError } from '../../domain/oauth/errors.ts';
 import { parameterProblem } from '../../domain/oauth/parameters.ts';
-import type { RequestOrigin } from '../../services/audit.ts';
 import type { PresentedClientCredentials } from '../../services/oauth/clients.ts';
-import { clientIp } from '../middleware/client-ip.ts';
 
 /** Form bodies of the token, revocation endpoints are small; anything bigger is refused (S38). */
 export const MAX_FORM_BYTES = 16 * 1024;
@@ -48,10 +46,8 @@ export function oauthCors(): MiddlewareHandler {
   });
 }
 
-/** Who sent the request, for rate limits and the audit trail. */
-export function requestOrigin(c: Context, trustProxy: readonly string[]): RequestOrigin {
-  return { ip: clientIp(c, trustProxy), userAgent: c.req.header('user-agent') ?? null };
-}
+// Who sent the request (its address and user agent): middleware/client-ip.ts, shared with the dashboard.
+export { requestOrigin } from '../middleware/client-ip.ts';
 
 /**
  * Reads an application/x-www-form-urlencoded body (RFC 6749 §3.2) within MAX_FORM_BYTES. Repeated
