@@ -15,6 +15,7 @@ import type { Deps } from '../../services/deps.ts';
 import { dashboardChains } from './chains.ts';
 import { createConnectionsRoutes } from './connections.tsx';
 import { type DashboardContext, loadDashboardContext } from './context.ts';
+import { ActionMenu, ConfirmField, ListTable, PostForm } from './kit.tsx';
 import { createNotificationsRoutes } from './notifications.tsx';
 import {
   AccountPage,
@@ -78,81 +79,61 @@ function KeysBody(props: {
           Programs use the <a href="/api/docs">REST API</a> with an API key in{' '}
           <code>Authorization: Bearer uspl_…</code>. A key acts as you, with your role in each workspace.
         </p>
-        {keys.length === 0 ? (
-          <p>You have no API keys. Create one below to use the REST API.</p>
-        ) : (
-          <div class="table-wrap">
-            <table class="list">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">API Key</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.map((key) => {
-                  const status = apiKeyStatus(key, props.now);
-                  const label = key.name ?? 'Unnamed key';
-                  return (
-                    <tr data-key={key.id}>
-                      <td data-label="Name">{label}</td>
-                      <td data-label="API Key">
-                        <code>{maskApiKey(key)}</code>
-                      </td>
-                      <td data-label="Expires">
-                        {key.expiresAt === null ? 'Never' : <Time ms={key.expiresAt} dateOnly />}
-                      </td>
-                      <td data-label="Status">
-                        <span class={`badge status-${status}`}>{STATUS_LABELS[status]}</span>
-                      </td>
-                      <td>
-                        <details class="menu" open={extra.errorFor === key.id ? true : undefined}>
-                          <summary>
-                            <span aria-hidden="true">⋯</span>
-                            <span class="sr-only">Actions for {label}</span>
-                          </summary>
-                          <div class="menu-body">
-                            <form
-                              method="post"
-                              action={`/account/developers/${encodeURIComponent(key.id)}/rotate`}
-                            >
-                              <input type="hidden" name="csrf" value={ctx.csrf} />
-                              <p>Rotating replaces the key: the current one stops working at once.</p>
-                              <button type="submit" class="secondary">
-                                Rotate<span class="sr-only"> {label}</span>
-                              </button>
-                            </form>
-                            <form
-                              method="post"
-                              action={`/account/developers/${encodeURIComponent(key.id)}/revoke`}
-                            >
-                              <input type="hidden" name="csrf" value={ctx.csrf} />
-                              <label for={`revoke-${key.id}`}>Type {REVOKE_WORD} to revoke this key</label>
-                              <input
-                                id={`revoke-${key.id}`}
-                                type="text"
-                                name="confirm"
-                                required
-                                autocomplete="off"
-                              />
-                              {extra.errorFor === key.id ? <FormError error={extra.error} /> : null}
-                              <button type="submit" class="danger">
-                                Revoke<span class="sr-only"> {label}</span>
-                              </button>
-                            </form>
-                          </div>
-                        </details>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <ListTable
+          columns={['Name', 'API Key', 'Expires', 'Status', 'Actions']}
+          items={keys}
+          empty={<p>You have no API keys. Create one below to use the REST API.</p>}
+          row={(key) => {
+            const status = apiKeyStatus(key, props.now);
+            const label = key.name ?? 'Unnamed key';
+            const path = `/account/developers/${encodeURIComponent(key.id)}`;
+            return (
+              <tr data-key={key.id}>
+                <td data-label="Name">{label}</td>
+                <td data-label="API Key">
+                  <code>{maskApiKey(key)}</code>
+                </td>
+                <td data-label="Expires">
+                  {key.expiresAt === null ? 'Never' : <Time ms={key.expiresAt} dateOnly />}
+                </td>
+                <td data-label="Status">
+                  <span class={`badge status-${status}`}>{STATUS_LABELS[status]}</span>
+                </td>
+                <td>
+                  <ActionMenu actionsFor={label} open={extra.errorFor === key.id}>
+                    <PostForm
+                      action={`${path}/rotate`}
+                      csrf={ctx.csrf}
+                      buttonClass="secondary"
+                      button={
+                        <>
+                          Rotate<span class="sr-only"> {label}</span>
+                        </>
+                      }
+                    >
+                      <p>Rotating replaces the key: the current one stops working at once.</p>
+                    </PostForm>
+                    <PostForm
+                      action={`${path}/revoke`}
+                      csrf={ctx.csrf}
+                      button={
+                        <>
+                          Revoke<span class="sr-only"> {label}</span>
+                        </>
+                      }
+                    >
+                      <ConfirmField
+                        id={`revoke-${key.id}`}
+                        label={`Type ${REVOKE_WORD} to revoke this key`}
+                      />
+                      {extra.errorFor === key.id ? <FormError error={extra.error} /> : null}
+                    </PostForm>
+                  </ActionMenu>
+                </td>
+              </tr>
+            );
+          }}
+        />
       </section>
       <section class="card" aria-labelledby="new-key-heading">
         <h2 id="new-key-heading">Create an API key</h2>

@@ -3,7 +3,8 @@ import { type AuditLogEntry, listWorkspaceAuditLog } from '../../services/audit-
 import type { Deps } from '../../services/deps.ts';
 import type { DashboardChains } from './chains.ts';
 import { loadDashboardContext, requireWorkspace } from './context.ts';
-import { DashboardPage, Pager, pageParam, renderDashboard, Time } from './shell.tsx';
+import { ListTable, WorkspacePage } from './kit.tsx';
+import { Pager, pageParam, renderDashboard, Time } from './shell.tsx';
 
 // The audit log (issue 5, owners and admins): the authorization server's events for the
 // workspace's members — sign-ins, consents, token issues, refresh-token reuse, code replay, grant
@@ -106,52 +107,36 @@ export function createAuditRoutes(deps: Deps, chains: DashboardChains): Hono {
     const base = `/w/${encodeURIComponent(ws.current.id)}/audit`;
     return renderDashboard(
       c,
-      <DashboardPage
-        title="Audit log"
-        user={ctx.user}
-        csrf={ctx.csrf}
-        workspaces={ctx.workspaces}
-        current={ws.current}
-        section="audit"
-      >
+      <WorkspacePage ctx={ctx} ws={ws} title="Audit log" section="audit">
         <h1>Audit log</h1>
         <p class="muted">
           Sign-ins, AI application access and membership changes of this workspace's members, newest first.
         </p>
-        {log.items.length === 0 ? (
-          <p>Nothing recorded yet. Events appear here when members sign in, connect applications or join.</p>
-        ) : (
-          <div class="table-wrap">
-            <table class="list">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">From</th>
-                </tr>
-              </thead>
-              <tbody>
-                {log.items.map((event) => (
-                  <tr>
-                    <td data-label="When">
-                      <Time ms={event.createdAt} />
-                    </td>
-                    <td data-label="Event">{describeAuditEvent(event)}</td>
-                    <td data-label="Type">
-                      <code>{event.type}</code>
-                    </td>
-                    <td data-label="From" title={event.userAgent ?? undefined}>
-                      {event.ip ?? '—'}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <ListTable
+          columns={['When', 'Event', 'Type', 'From']}
+          items={log.items}
+          empty={
+            <p>
+              Nothing recorded yet. Events appear here when members sign in, connect applications or join.
+            </p>
+          }
+          row={(event) => (
+            <tr>
+              <td data-label="When">
+                <Time ms={event.createdAt} />
+              </td>
+              <td data-label="Event">{describeAuditEvent(event)}</td>
+              <td data-label="Type">
+                <code>{event.type}</code>
+              </td>
+              <td data-label="From" title={event.userAgent ?? undefined}>
+                {event.ip ?? '—'}
+              </td>
+            </tr>
+          )}
+        />
         <Pager page={log.page} perPage={log.perPage} total={log.total} hrefFor={(p) => `${base}?page=${p}`} />
-      </DashboardPage>,
+      </WorkspacePage>,
     );
   });
 

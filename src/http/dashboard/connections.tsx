@@ -4,6 +4,7 @@ import { type ConnectedApp, listConnectedApps, revokeConnectedApp } from '../../
 import { clientIp } from '../middleware/client-ip.ts';
 import type { DashboardChains } from './chains.ts';
 import { loadDashboardContext, notFoundPage } from './context.ts';
+import { ActionMenu, ConfirmField, CopyField, ListTable, PostForm } from './kit.tsx';
 import { AccountPage, FormError, flashFrom, formFields, redirectWithFlash } from './settings-common.tsx';
 import { renderDashboard, Time } from './shell.tsx';
 
@@ -65,86 +66,53 @@ function ConnectionsBody(props: {
     <>
       <section class="card" aria-labelledby="apps-heading">
         <h2 id="apps-heading">Connected Apps</h2>
-        {props.apps.length === 0 ? (
-          <p>No AI application is connected to your account yet.</p>
-        ) : (
-          <div class="table-wrap">
-            <table class="list">
-              <thead>
-                <tr>
-                  <th scope="col">Application</th>
-                  <th scope="col">Permissions</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Authorized</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {props.apps.map((app) => (
-                  <tr data-grant={app.grantId}>
-                    <td data-label="Application">
-                      <span class="app-name">
-                        <AppIcon app={app} publicUrl={props.publicUrl} />
-                        {app.name}
-                        {app.verifiedVendor ? <span class="badge verified">{app.verifiedVendor}</span> : null}
-                      </span>
-                    </td>
-                    <td data-label="Permissions" title={scopeDescription(app.scope)}>
-                      <code>{app.scope}</code>
-                    </td>
-                    <td data-label="Status">
-                      <span class={`badge status-${app.status}`}>
-                        {app.status === 'active' ? 'Active' : 'Inactive'}
-                      </span>
-                    </td>
-                    <td data-label="Authorized">
-                      <Time ms={app.authorizedAt} dateOnly />
-                    </td>
-                    <td data-label="Last used">
-                      <Time ms={app.lastUsedAt} />
-                    </td>
-                    <td>
-                      {app.revokedAt === null ? (
-                        <details class="menu" open={props.error?.grantId === app.grantId ? true : undefined}>
-                          <summary>
-                            <span aria-hidden="true">⋯</span>
-                            <span class="sr-only">Actions for {app.name}</span>
-                          </summary>
-                          <div class="menu-body">
-                            <form
-                              method="post"
-                              action={`/account/connections/${encodeURIComponent(app.grantId)}/revoke`}
-                            >
-                              <input type="hidden" name="csrf" value={props.csrf} />
-                              <p>{`${app.name} loses access to your data at once; it has to ask you again to reconnect.`}</p>
-                              <label for={`revoke-${app.grantId}`}>Type {app.name} to confirm</label>
-                              <input
-                                id={`revoke-${app.grantId}`}
-                                type="text"
-                                name="confirm"
-                                required
-                                autocomplete="off"
-                              />
-                              {props.error?.grantId === app.grantId ? (
-                                <FormError error={props.error.message} />
-                              ) : null}
-                              <button type="submit" class="danger">
-                                Revoke Access
-                              </button>
-                            </form>
-                          </div>
-                        </details>
+        <ListTable
+          columns={['Application', 'Permissions', 'Status', 'Authorized', 'Last used', { hidden: 'Actions' }]}
+          items={props.apps}
+          empty={<p>No AI application is connected to your account yet.</p>}
+          row={(app) => (
+            <tr data-grant={app.grantId}>
+              <td data-label="Application">
+                <span class="app-name">
+                  <AppIcon app={app} publicUrl={props.publicUrl} />
+                  {app.name}
+                  {app.verifiedVendor ? <span class="badge verified">{app.verifiedVendor}</span> : null}
+                </span>
+              </td>
+              <td data-label="Permissions" title={scopeDescription(app.scope)}>
+                <code>{app.scope}</code>
+              </td>
+              <td data-label="Status">
+                <span class={`badge status-${app.status}`}>
+                  {app.status === 'active' ? 'Active' : 'Inactive'}
+                </span>
+              </td>
+              <td data-label="Authorized">
+                <Time ms={app.authorizedAt} dateOnly />
+              </td>
+              <td data-label="Last used">
+                <Time ms={app.lastUsedAt} />
+              </td>
+              <td>
+                {app.revokedAt === null ? (
+                  <ActionMenu actionsFor={app.name} open={props.error?.grantId === app.grantId}>
+                    <PostForm
+                      action={`/account/connections/${encodeURIComponent(app.grantId)}/revoke`}
+                      csrf={props.csrf}
+                      button="Revoke Access"
+                    >
+                      <p>{`${app.name} loses access to your data at once; it has to ask you again to reconnect.`}</p>
+                      <ConfirmField id={`revoke-${app.grantId}`} label={`Type ${app.name} to confirm`} />
+                      {props.error?.grantId === app.grantId ? (
+                        <FormError error={props.error.message} />
                       ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+                    </PostForm>
+                  </ActionMenu>
+                ) : null}
+              </td>
+            </tr>
+          )}
+        />
       </section>
       <section class="card" aria-labelledby="connect-heading">
         <h2 id="connect-heading">Connect an AI application</h2>
@@ -152,15 +120,7 @@ function ConnectionsBody(props: {
           AI applications reach your recordings through our MCP server. Add this URL as a remote MCP server;
           the application opens a page here where you sign in and allow it.
         </p>
-        <div class="copy">
-          <label for="mcp-url" class="sr-only">
-            MCP server URL
-          </label>
-          <input id="mcp-url" type="text" readonly value={mcpUrl} />
-          <button type="button" class="secondary" data-copy={mcpUrl} hidden>
-            Copy
-          </button>
-        </div>
+        <CopyField id="mcp-url" label="MCP server URL" value={mcpUrl} />
         <ul class="howto">
           <li>
             <strong>Claude</strong>: Settings → Connectors → Add custom connector, and paste the URL.

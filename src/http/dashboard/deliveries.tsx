@@ -9,6 +9,7 @@ import {
 } from '../../services/delivery-log.ts';
 import type { Deps } from '../../services/deps.ts';
 import { dashboardChains } from './chains.ts';
+import { ListTable } from './kit.tsx';
 import { loadSettings, SettingsPage, settingsPath } from './settings-common.tsx';
 import { renderDashboard, Time } from './shell.tsx';
 
@@ -97,32 +98,22 @@ export function DeliveryTable<D extends DeliveryView>(props: {
     }
   };
   return (
-    <div class="table-wrap">
-      <table class="list">
-        <thead>
-          <tr>
-            <th scope="col">Created</th>
-            {props.columns.map((column) => (
-              <th scope="col">{COLUMN_HEADINGS[column]}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {props.deliveries.map((d) => (
-            <tr class={d.status === 'failed' ? 'delivery-failed' : undefined}>
-              <td data-label="Created">
-                <a href={deliveryPath(props.workspaceId, d.id)}>
-                  <Time ms={d.createdAt} />
-                </a>
-              </td>
-              {props.columns.map((column) => (
-                <td data-label={COLUMN_HEADINGS[column]}>{cell(d, column)}</td>
-              ))}
-            </tr>
+    <ListTable
+      columns={['Created', ...props.columns.map((column) => COLUMN_HEADINGS[column])]}
+      items={props.deliveries}
+      row={(d) => (
+        <tr class={d.status === 'failed' ? 'delivery-failed' : undefined}>
+          <td data-label="Created">
+            <a href={deliveryPath(props.workspaceId, d.id)}>
+              <Time ms={d.createdAt} />
+            </a>
+          </td>
+          {props.columns.map((column) => (
+            <td data-label={COLUMN_HEADINGS[column]}>{cell(d, column)}</td>
           ))}
-        </tbody>
-      </table>
-    </div>
+        </tr>
+      )}
+    />
   );
 }
 
@@ -273,48 +264,32 @@ export function createDeliveryRoutes(deps: Deps): Hono {
         </section>
         <section class="card" aria-labelledby="attempts-heading">
           <h2 id="attempts-heading">Attempts ({d.attemptLog.length})</h2>
-          {d.attemptLog.length === 0 ? (
-            <p>Not tried yet.</p>
-          ) : (
-            <div class="table-wrap">
-              <table class="list">
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">Started</th>
-                    <th scope="col">Took</th>
-                    <th scope="col">Result</th>
-                    <th scope="col">Code</th>
-                    <th scope="col">Error</th>
-                    <th scope="col">Response (first 1 KB)</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.attemptLog.map((a) => (
-                    <tr class={a.ok ? undefined : 'delivery-failed'}>
-                      <td data-label="#">{a.attempt}</td>
-                      <td data-label="Started">
-                        <Time ms={a.startedAt} />
-                      </td>
-                      <td data-label="Took">{`${a.durationMs} ms`}</td>
-                      <td data-label="Result">
-                        {a.ok ? (
-                          <span class="badge status-delivered">ok</span>
-                        ) : (
-                          <span class="badge status-failed">failed</span>
-                        )}
-                      </td>
-                      <td data-label="Code">{a.statusCode ?? '—'}</td>
-                      <td data-label="Error">{a.error ?? '—'}</td>
-                      <td data-label="Response">
-                        {a.responseBody ? <pre class="response">{a.responseBody}</pre> : '—'}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <ListTable
+            columns={['#', 'Started', 'Took', 'Result', 'Code', 'Error', 'Response (first 1 KB)']}
+            items={d.attemptLog}
+            empty={<p>Not tried yet.</p>}
+            row={(a) => (
+              <tr class={a.ok ? undefined : 'delivery-failed'}>
+                <td data-label="#">{a.attempt}</td>
+                <td data-label="Started">
+                  <Time ms={a.startedAt} />
+                </td>
+                <td data-label="Took">{`${a.durationMs} ms`}</td>
+                <td data-label="Result">
+                  {a.ok ? (
+                    <span class="badge status-delivered">ok</span>
+                  ) : (
+                    <span class="badge status-failed">failed</span>
+                  )}
+                </td>
+                <td data-label="Code">{a.statusCode ?? '—'}</td>
+                <td data-label="Error">{a.error ?? '—'}</td>
+                <td data-label="Response">
+                  {a.responseBody ? <pre class="response">{a.responseBody}</pre> : '—'}
+                </td>
+              </tr>
+            )}
+          />
         </section>
       </SettingsPage>,
     );

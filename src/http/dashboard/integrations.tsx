@@ -17,6 +17,7 @@ import {
 import { clientIp } from '../middleware/client-ip.ts';
 import { dashboardChains } from './chains.ts';
 import { DeliveryTable } from './deliveries.tsx';
+import { ActionMenu, DeleteForm, EmailField, PasswordField } from './kit.tsx';
 import {
   attempt,
   FormError,
@@ -165,10 +166,9 @@ function ConnectForm(props: {
         </>
       ) : provider === 'intercom' ? (
         <>
-          <label for={id('accessToken')}>Access token</label>
-          <input
+          <PasswordField
             id={id('accessToken')}
-            type="password"
+            label="Access token"
             name="accessToken"
             required={!view}
             maxlength={500}
@@ -224,19 +224,10 @@ function ConnectForm(props: {
           <p class="muted">
             A base URL, when given, is used instead of the subdomain (a host-mapped help center).
           </p>
-          <label for={id('email')}>Agent e-mail</label>
-          <input
-            id={id('email')}
-            type="email"
-            name="email"
-            required
-            maxlength={254}
-            value={draft.email ?? view?.agentEmail ?? ''}
-          />
-          <label for={id('apiToken')}>API token</label>
-          <input
+          <EmailField id={id('email')} label="Agent e-mail" value={draft.email ?? view?.agentEmail ?? ''} />
+          <PasswordField
             id={id('apiToken')}
-            type="password"
+            label="API token"
             name="apiToken"
             required={!view}
             maxlength={500}
@@ -308,18 +299,12 @@ function ProviderCard(props: {
       <FormError error={props.state?.error} />
       <ConnectForm provider={provider} action={base} csrf={csrf} view={view} draft={props.state?.draft} />
       {view ? (
-        <details class="menu">
-          <summary>Disconnect {name}…</summary>
-          <div class="menu-body">
-            <p>The saved credentials are deleted. Messages still waiting to be sent to {name} will fail.</p>
-            <form method="post" action={`${base}/disconnect`}>
-              <CsrfField csrf={csrf} />
-              <button type="submit" class="danger">
-                Disconnect {name}
-              </button>
-            </form>
-          </div>
-        </details>
+        <ActionMenu summary={<>Disconnect {name}…</>}>
+          <p>The saved credentials are deleted. Messages still waiting to be sent to {name} will fail.</p>
+          <DeleteForm action={`${base}/disconnect`} csrf={csrf}>
+            Disconnect {name}
+          </DeleteForm>
+        </ActionMenu>
       ) : null}
       <RecentDeliveries workspaceId={wsId} provider={provider} deliveries={props.deliveries} />
     </section>

@@ -123,13 +123,63 @@ export function ConfirmDelete(props: {
   );
 }
 
-/** A ⋯-style menu that opens on click (no JavaScript): `summary` is its button, `children` its body. */
-export function ActionMenu(props: { summary: Child; open?: boolean | undefined; children?: Child }) {
+/**
+ * A menu that opens on click (no JavaScript): `summary` is its button, or with `actionsFor` a ⋯
+ * named "Actions for …" for screen readers; `children` is its body (a sentence and a form).
+ */
+export function ActionMenu(props: {
+  summary?: Child;
+  actionsFor?: string | undefined;
+  open?: boolean | undefined;
+  children?: Child;
+}) {
   return (
     <details class="menu" open={props.open ? true : undefined}>
-      <summary>{props.summary}</summary>
+      <summary>
+        {props.actionsFor === undefined ? (
+          props.summary
+        ) : (
+          <>
+            <span aria-hidden="true">⋯</span>
+            <span class="sr-only">Actions for {props.actionsFor}</span>
+          </>
+        )}
+      </summary>
       <div class="menu-body">{props.children}</div>
     </details>
+  );
+}
+
+/** The text input a person types a word or name into to confirm a destructive action (`confirm`). */
+export function ConfirmField(props: { id: string; label: Child }) {
+  return (
+    <>
+      <label for={props.id}>{props.label}</label>
+      <input id={props.id} type="text" name="confirm" required autocomplete="off" />
+    </>
+  );
+}
+
+/**
+ * A value to copy (a link, the MCP server URL): a readonly input with a label for screen readers,
+ * and a Copy button that dashboard.js reveals and wires up.
+ */
+export function CopyField(props: { id: string; label: string; value: string; small?: boolean | undefined }) {
+  return (
+    <div class="copy">
+      <label for={props.id} class="sr-only">
+        {props.label}
+      </label>
+      <input id={props.id} type="text" readonly value={props.value} />
+      <button
+        type="button"
+        class={props.small ? 'secondary small' : 'secondary'}
+        data-copy={props.value}
+        hidden
+      >
+        Copy
+      </button>
+    </div>
   );
 }
 

@@ -27,7 +27,7 @@ import {
   type WorkspaceContext,
 } from './context.ts';
 import { deletedPath } from './deleted.tsx';
-import { ConfirmDelete, ListTable, WorkspacePage, workspacePath } from './kit.tsx';
+import { ConfirmDelete, CopyField, ListTable, WorkspacePage, workspacePath } from './kit.tsx';
 import { CsrfField, formatDuration, Pager, pageParam, renderDashboard, Time } from './shell.tsx';
 
 // Links (PRODUCT.md §6): the workspace's recording links with a copyable URL, a create form, an
@@ -249,20 +249,6 @@ function CreateForm(props: {
   );
 }
 
-function CopyUrl(props: { url: string; label: string; id: string }) {
-  return (
-    <div class="copy">
-      <label for={props.id} class="sr-only">
-        {props.label}
-      </label>
-      <input id={props.id} type="text" readonly value={props.url} />
-      <button type="button" class="secondary small" data-copy={props.url} hidden>
-        Copy
-      </button>
-    </div>
-  );
-}
-
 function LinksPage(props: {
   ctx: DashboardContext;
   ws: WorkspaceContext;
@@ -313,9 +299,10 @@ function LinksPage(props: {
             <tr data-link-id={link.id}>
               <td data-label="Title">{title}</td>
               <td data-label="Link">
-                <CopyUrl
+                <CopyField
+                  small
                   id={`url-${link.id}`}
-                  url={linkUrl(props.publicUrl, link.id)}
+                  value={linkUrl(props.publicUrl, link.id)}
                   label={`Link URL of ${title}`}
                 />
               </td>
@@ -423,7 +410,7 @@ function EditPage(props: {
       </p>
       <div class="card narrow">
         <h1>Edit link</h1>
-        <CopyUrl id="link-url" url={linkUrl(props.publicUrl, link.id)} label="Link URL" />
+        <CopyField small id="link-url" value={linkUrl(props.publicUrl, link.id)} label="Link URL" />
         <dl class="facts">
           <dt>Domain</dt>
           <dd>{link.domain.host}</dd>
