@@ -1,3 +1,4 @@
+import type { LinkProviderType } from '../domain/types.ts';
 import type { Db } from './db.ts';
 import { encodeJsonColumn } from './json-columns.ts';
 import { type NewStoredResource, toResourceRow } from './recordings.ts';
@@ -237,27 +238,26 @@ export async function listStalePendingRecordings(
 }
 
 /** What a "recording received" message needs about a recording, its link and workspace, in one query. */
-export interface RecordingNoticeRow {
+export interface RecordingNotice {
   recordingId: string;
   workspaceId: string;
   workspaceName: string;
   projectId: string;
   linkId: string;
   linkTitle: string | null;
+  /** The member who created the link; "recording received" goes to them. */
   linkCreatorMemberId: string;
-  linkProviderType: 'intercom' | 'zendesk' | 'slack' | null;
+  linkProviderType: LinkProviderType | null;
   linkProviderId: string | null;
   linkProviderReference: string | null;
+  /** What the customer wrote (hostile input: never rendered as markup). */
   notes: string | null;
   durationMs: number | null;
   createdAt: number;
 }
 
 /** The recording with its link and workspace, or undefined. */
-export async function findRecordingNotice(
-  db: Db,
-  recordingId: string,
-): Promise<RecordingNoticeRow | undefined> {
+export async function findRecordingNotice(db: Db, recordingId: string): Promise<RecordingNotice | undefined> {
   const row = await db
     .selectFrom('recordings as r')
     .innerJoin('links as l', 'l.id', 'r.link_id')

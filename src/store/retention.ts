@@ -1,4 +1,4 @@
-import type { ExpressionBuilder } from 'kysely';
+import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type { Db } from './db.ts';
 import { deleteResources } from './recordings.ts';
 import type { Database } from './schema.ts';
@@ -358,6 +358,30 @@ export async function restoreLinkRow(db: Db, id: string, cutoff: number, now: nu
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** The row's project is not soft-deleted: its links and recordings go with it, none is restorable. */
+function projectNotDeleted(table: 'links' | 'recordings') {
+  return sql<boolean>`not exists (select p.id from projects as p where p.id = ${sql.ref(`${table}.project_id`)} and p.deleted_at is not null)`;
+}
+
+/** One page of the ids `base` finds, most recently deleted first, and their total. */
+async function deletedIdPage<DB, TB extends keyof DB, O>(
+  base: SelectQueryBuilder<DB, TB, O>,
+  page: { limit: number; offset: number },
+): Promise<{ ids: string[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    base
+      .select(sql.ref<string>('id').as('id'))
+      .orderBy(sql.ref('deleted_at'), 'desc')
+      .orderBy(sql.ref('id'), 'desc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .$castTo<{ id: string }>()
+      .execute(),
+    base.select(sql<number>`count(*)`.as('n')).$castTo<{ n: number | string }>().executeTakeFirstOrThrow(),
+  ]);
+  return { ids: rows.map((r) => r.id), total: Number(count.n) };
+}
+
 /**
  * One page of a workspace's recordings that can still be restored (deleted after `cutoff`, files
  * kept or expired anyway, project not deleted), most recently deleted first, and the total.
@@ -373,27 +397,8 @@ export async function listRestorableRecordingIds(
     .selectFrom('recordings')
     .where('workspace_id', '=', workspaceId)
     .where((eb) => restorable(eb, cutoff, now))
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('projects as p')
-            .select('p.id')
-            .whereRef('p.id', '=', 'recordings.project_id')
-            .where('p.deleted_at', 'is not', null),
-        ),
-      ),
-    );
-  const [rows, count] = await Promise.all([
-    base
-      .select('id')
-      .orderBy('deleted_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { ids: rows.map((r) => r.id), total: Number(count.n) };
+    .where(projectNotDeleted('recordings'));
+  return deletedIdPage(base, page);
 }
 
 /** One page of a workspace's links that can still be restored, most recently deleted first, and the total. */
@@ -408,25 +413,6 @@ export async function listRestorableLinkIds(
     .where('workspace_id', '=', workspaceId)
     .where('deleted_at', 'is not', null)
     .where('deleted_at', '>', cutoff)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('projects as p')
-            .select('p.id')
-            .whereRef('p.id', '=', 'links.project_id')
-            .where('p.deleted_at', 'is not', null),
-        ),
-      ),
-    );
-  const [rows, count] = await Promise.all([
-    base
-      .select('id')
-      .orderBy('deleted_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { ids: rows.map((r) => r.id), total: Number(count.n) };
+    .where(projectNotDeleted('links'));
+  return deletedIdPage(base, page);
 }

@@ -1,4 +1,4 @@
-import { type Expression, type RawBuilder, sql } from 'kysely';
+import { type Expression, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type { Role } from '../domain/permissions.ts';
 import type { DomainStatus, LinkProviderType } from '../domain/types.ts';
 import type { Db } from './db.ts';
@@ -75,6 +75,27 @@ function ranking(columns: Expression<string | null>[], term: string) {
 
 const matchOf = (rank: number | string): SearchMatch => MATCHES[Number(rank)] ?? 'substring';
 
+/**
+ * The filter and order of the single-table searches (links, projects, domains; each has
+ * workspace_id, deleted_at, created_at and id): the workspace's live rows that match, best match
+ * first, then newest. The query must select the rank `as('rank')`.
+ */
+function liveMatchesFirst<DB, TB extends keyof DB, O>(
+  qb: SelectQueryBuilder<DB, TB, O>,
+  workspaceId: string,
+  where: RawBuilder<boolean>,
+  limit: number,
+): SelectQueryBuilder<DB, TB, O> {
+  return qb
+    .where(sql.ref('workspace_id'), '=', workspaceId)
+    .where(sql.ref('deleted_at'), 'is', null)
+    .where(where)
+    .orderBy(sql.ref('rank'))
+    .orderBy(sql.ref('created_at'), 'desc')
+    .orderBy(sql.ref('id'), 'desc')
+    .limit(limit);
+}
+
 /** Live links whose title, provider reference or id contains the term, best matches first. */
 export async function searchLinks(
   db: Db,
@@ -86,13 +107,7 @@ export async function searchLinks(
   const rows = await db
     .selectFrom('links')
     .select(['id', 'title', 'provider_type', 'provider_reference', 'created_at', rank.as('rank')])
-    .where('workspace_id', '=', workspaceId)
-    .where('deleted_at', 'is', null)
-    .where(where)
-    .orderBy('rank')
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
+    .$call((qb) => liveMatchesFirst(qb, workspaceId, where, limit))
     .execute();
   return rows.map((r) => ({
     id: r.id,
@@ -146,13 +161,7 @@ export async function searchProjects(
   const rows = await db
     .selectFrom('projects')
     .select(['id', 'title', 'is_default', 'created_at', rank.as('rank')])
-    .where('workspace_id', '=', workspaceId)
-    .where('deleted_at', 'is', null)
-    .where(where)
-    .orderBy('rank')
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
+    .$call((qb) => liveMatchesFirst(qb, workspaceId, where, limit))
     .execute();
   return rows.map((r) => ({
     id: r.id,
@@ -174,13 +183,7 @@ export async function searchDomains(
   const rows = await db
     .selectFrom('domains')
     .select(['id', 'host', 'status', 'created_at', rank.as('rank')])
-    .where('workspace_id', '=', workspaceId)
-    .where('deleted_at', 'is', null)
-    .where(where)
-    .orderBy('rank')
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
+    .$call((qb) => liveMatchesFirst(qb, workspaceId, where, limit))
     .execute();
   return rows.map((r) => ({
     id: r.id,

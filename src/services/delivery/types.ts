@@ -1,31 +1,20 @@
 import type { DeliveryChannel } from '../../store/deliveries.ts';
+import type { RecordingNotice } from '../../store/recorder.ts';
 
 // The vocabulary of delivery (issue 10): the events that cause messages, what a channel plans for
 // an event, and what a send reports back. docs/notifications.md describes the whole.
 
 export type { DeliveryChannel } from '../../store/deliveries.ts';
 
-/** What a recording-received message says, whatever the channel (e-mail, Slack, help desk, webhook). */
-export interface RecordingSummary {
-  recordingId: string;
-  workspaceId: string;
-  workspaceName: string;
-  projectId: string;
-  linkId: string;
-  linkTitle: string | null;
-  /** The member who created the link; "recording received" goes to them. */
-  linkCreatorMemberId: string;
-  linkProviderType: 'intercom' | 'zendesk' | 'slack' | null;
-  linkProviderId: string | null;
-  linkProviderReference: string | null;
-  /** What the customer wrote (hostile input: never rendered as markup). */
-  notes: string | null;
-  durationMs: number | null;
+/**
+ * What a recording-received message says, whatever the channel (e-mail, Slack, help desk, webhook):
+ * the recording with its link and workspace as stored (RecordingNotice), and what is worked out.
+ */
+export interface RecordingSummary extends RecordingNotice {
   /** Console entries of level error in the recording's console log. */
   consoleErrorCount: number;
   /** The dashboard player. */
   playerUrl: string;
-  createdAt: number;
 }
 
 /** Everything that can cause a delivery. `id` is the event's own id (evt_…), shared by its deliveries. */
