@@ -2,11 +2,11 @@ import { ApiError, validationError } from '../domain/errors.ts';
 import {
   type DeliveryAttempt,
   type DeliveryChannel,
-  type DeliveryRow,
   type DeliveryStatus,
   findDelivery,
   listAttempts,
   listDeliveries,
+  type StoredDelivery,
 } from '../store/deliveries.ts';
 import { type Access, requireCapability } from './access.ts';
 import type { Deps } from './deps.ts';
@@ -53,7 +53,7 @@ export interface DeliveryDetail extends DeliveryView {
 }
 
 /** Store row → view, dropping the sealed payload. */
-export function deliveryView(row: DeliveryRow): DeliveryView {
+export function deliveryView(row: StoredDelivery): DeliveryView {
   return {
     id: row.id,
     channel: row.channel,

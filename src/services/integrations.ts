@@ -7,10 +7,10 @@ import {
   deleteIntegration,
   findIntegration,
   type IntegrationProvider,
-  type IntegrationRow,
   type IntegrationStatus,
   listIntegrations as listIntegrationRows,
   markIntegrationRefused,
+  type StoredIntegration,
   saveIntegration,
 } from '../store/integrations.ts';
 import { type Access, requireCapability } from './access.ts';
@@ -113,7 +113,7 @@ function text(value: unknown): string | null {
   return typeof value === 'string' && value.length > 0 ? value : null;
 }
 
-function toView(row: IntegrationRow): IntegrationView {
+function toView(row: StoredIntegration): IntegrationView {
   return {
     provider: row.provider,
     name: PROVIDER_NAMES[row.provider],

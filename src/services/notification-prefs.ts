@@ -2,7 +2,7 @@ import type { Db } from '../store/db.ts';
 import {
   findNotificationPref,
   listNotificationPrefs,
-  type NotificationPrefRow,
+  type NotificationPref,
   upsertNotificationPrefs,
 } from '../store/notification-prefs.ts';
 import { listUserWorkspaces } from '../store/workspaces.ts';
@@ -123,7 +123,7 @@ export async function saveNotificationSettings(
 ): Promise<number> {
   const current = await getNotificationSettings(deps, userId);
   const shown = new Set(input.shownWorkspaceIds);
-  const changes: NotificationPrefRow[] = [];
+  const changes: NotificationPref[] = [];
   const consider = (workspaceId: string, topic: NotificationTopic, channel: NotificationChannel) => {
     const key = prefKey(workspaceId, topic, channel);
     const wanted = input.checked.has(key);

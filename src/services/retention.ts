@@ -6,7 +6,7 @@ import { pruneFinishedDeliveries } from '../store/deliveries.ts';
 import { findLease, releaseLease, renewLease, takeLease } from '../store/leases.ts';
 import {
   claimRecordingFiles,
-  type DueRow,
+  type DueItem,
   deleteLinkRows,
   deleteProjectLinks,
   deleteProjectRow,
@@ -113,7 +113,7 @@ interface Run {
   renew(): Promise<void>;
 }
 
-function byWorkspace(rows: DueRow[]): Map<string, string[]> {
+function byWorkspace(rows: DueItem[]): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const row of rows) {
     const ids = groups.get(row.workspaceId) ?? [];
@@ -256,7 +256,7 @@ async function purgeRecordingBatch(
  */
 async function drainRecordings(
   run: Run,
-  list: () => Promise<DueRow[]>,
+  list: () => Promise<DueItem[]>,
   scope: () => PurgeScope,
 ): Promise<void> {
   for (;;) {
@@ -292,7 +292,7 @@ async function purgeDeletedProjects(run: Run, cutoff: number): Promise<void> {
 }
 
 /** A deleted project with everything in it: its recordings (files, then rows), its links, then itself. */
-async function purgeProject(run: Run, project: DueRow, cutoff: number): Promise<boolean> {
+async function purgeProject(run: Run, project: DueItem, cutoff: number): Promise<boolean> {
   const { deps } = run;
   const scope: PurgeScope = { kind: 'project', projectId: project.id };
   for (;;) {

@@ -9,7 +9,7 @@ export type DeliveryChannel = DeliveriesTable['channel'];
 export type DeliveryStatus = DeliveriesTable['status'];
 
 /** A delivery as the services see it; `payload` is still sealed. */
-export interface DeliveryRow {
+export interface StoredDelivery {
   id: string;
   workspaceId: string | null;
   channel: DeliveryChannel;
@@ -38,7 +38,7 @@ export interface DeliveryAttempt {
   responseBody: string | null;
 }
 
-export interface NewDeliveryRow {
+export interface NewDelivery {
   id: string;
   workspaceId: string | null;
   channel: DeliveryChannel;
@@ -50,7 +50,7 @@ export interface NewDeliveryRow {
   now: number;
 }
 
-function toDelivery(row: DeliveriesTable): DeliveryRow {
+function toDelivery(row: DeliveriesTable): StoredDelivery {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
@@ -71,7 +71,7 @@ function toDelivery(row: DeliveriesTable): DeliveryRow {
 }
 
 /** Inserts deliveries due at once (call inside the event's transaction). */
-export async function insertDeliveries(db: Db, rows: NewDeliveryRow[]): Promise<void> {
+export async function insertDeliveries(db: Db, rows: NewDelivery[]): Promise<void> {
   if (rows.length === 0) return;
   await db
     .insertInto('deliveries')
@@ -113,7 +113,7 @@ export async function claimDueDeliveries(
   now: number,
   claimUntil: number,
   limit: number,
-): Promise<DeliveryRow[]> {
+): Promise<StoredDelivery[]> {
   const lock = isPostgres(db) ? sql`for update skip locked` : sql``;
   const result = await sql<DeliveriesTable>`
     update deliveries set claimed_by = ${holder}, claimed_until = ${claimUntil}, updated_at = ${now}
@@ -194,7 +194,7 @@ export async function recordAttempt(
 }
 
 /** One delivery by id (any workspace), or undefined. */
-export async function findDelivery(db: Db, id: string): Promise<DeliveryRow | undefined> {
+export async function findDelivery(db: Db, id: string): Promise<StoredDelivery | undefined> {
   const row = await db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toDelivery(row);
 }
@@ -232,7 +232,7 @@ export async function listDeliveries(
     beforeId?: string;
     limit: number;
   },
-): Promise<DeliveryRow[]> {
+): Promise<StoredDelivery[]> {
   let query = db
     .selectFrom('deliveries')
     .selectAll()
@@ -248,7 +248,7 @@ export async function listDeliveries(
 }
 
 /** Every delivery of an event (tests, the journey check). */
-export async function listDeliveriesOfEvent(db: Db, eventId: string): Promise<DeliveryRow[]> {
+export async function listDeliveriesOfEvent(db: Db, eventId: string): Promise<StoredDelivery[]> {
   const rows = await db
     .selectFrom('deliveries')
     .selectAll()

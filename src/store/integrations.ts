@@ -10,7 +10,7 @@ export type IntegrationProvider = WorkspaceIntegrationsTable['provider'];
 export type IntegrationStatus = WorkspaceIntegrationsTable['status'];
 
 /** An integration as the services see it; the credential is still sealed. */
-export interface IntegrationRow {
+export interface StoredIntegration {
   workspaceId: string;
   provider: IntegrationProvider;
   config: Record<string, unknown>;
@@ -21,7 +21,7 @@ export interface IntegrationRow {
   updatedAt: number;
 }
 
-function toIntegration(row: WorkspaceIntegrationsTable): IntegrationRow {
+function toIntegration(row: WorkspaceIntegrationsTable): StoredIntegration {
   return {
     workspaceId: row.workspace_id,
     provider: row.provider,
@@ -47,7 +47,7 @@ export async function saveIntegration(
     sealedSecret: string;
     now: number;
   },
-): Promise<IntegrationRow> {
+): Promise<StoredIntegration> {
   const config = JSON.stringify(input.config);
   // One statement on both dialects (ON CONFLICT … DO UPDATE), so two admins saving at once cannot
   // collide on the primary key.
@@ -82,7 +82,7 @@ export async function findIntegration(
   db: Db,
   workspaceId: string,
   provider: IntegrationProvider,
-): Promise<IntegrationRow | undefined> {
+): Promise<StoredIntegration | undefined> {
   const row = await db
     .selectFrom('workspace_integrations')
     .selectAll()
@@ -93,7 +93,7 @@ export async function findIntegration(
 }
 
 /** Every integration of a workspace. */
-export async function listIntegrations(db: Db, workspaceId: string): Promise<IntegrationRow[]> {
+export async function listIntegrations(db: Db, workspaceId: string): Promise<StoredIntegration[]> {
   const rows = await db
     .selectFrom('workspace_integrations')
     .selectAll()

@@ -5,7 +5,7 @@ import type { Db } from './db.ts';
 // (a new Connected App) use workspace_id ''.
 
 /** One stored choice. */
-export interface NotificationPrefRow {
+export interface NotificationPref {
   workspaceId: string;
   topic: string;
   channel: string;
@@ -13,7 +13,7 @@ export interface NotificationPrefRow {
 }
 
 /** Every choice the user changed, in any workspace and account-wide. */
-export async function listNotificationPrefs(db: Db, userId: string): Promise<NotificationPrefRow[]> {
+export async function listNotificationPrefs(db: Db, userId: string): Promise<NotificationPref[]> {
   const rows = await db
     .selectFrom('notification_preferences')
     .select(['workspace_id', 'topic', 'channel', 'enabled'])
@@ -50,7 +50,7 @@ export async function findNotificationPref(
 export async function upsertNotificationPrefs(
   db: Db,
   userId: string,
-  choices: NotificationPrefRow[],
+  choices: NotificationPref[],
   now: number,
 ): Promise<void> {
   for (const choice of choices) {

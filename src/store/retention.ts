@@ -10,7 +10,7 @@ import { adjustWorkspaceUsage } from './usage.ts';
 // crash, or on two processes) changes nothing the first run did not.
 
 /** A recording, link or project the job will work on, with its workspace (audit events are per workspace). */
-export interface DueRow {
+export interface DueItem {
   id: string;
   workspaceId: string;
 }
@@ -42,11 +42,11 @@ function inScope(eb: ExpressionBuilder<Database, 'recordings'>, scope: PurgeScop
   }
 }
 
-const toDue = (rows: Array<{ id: string; workspace_id: string }>): DueRow[] =>
+const toDue = (rows: Array<{ id: string; workspace_id: string }>): DueItem[] =>
   rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id }));
 
 /** Soft-deleted recordings whose grace period ended at `cutoff`, oldest deletion first. */
-export async function listDeletedRecordingsDue(db: Db, cutoff: number, limit: number): Promise<DueRow[]> {
+export async function listDeletedRecordingsDue(db: Db, cutoff: number, limit: number): Promise<DueItem[]> {
   const rows = await db
     .selectFrom('recordings')
     .select(['id', 'workspace_id'])
@@ -60,7 +60,7 @@ export async function listDeletedRecordingsDue(db: Db, cutoff: number, limit: nu
 }
 
 /** Recordings whose file removal was claimed but not finished (a crash or a failed removal). */
-export async function listUnfinishedFilePurges(db: Db, limit: number): Promise<DueRow[]> {
+export async function listUnfinishedFilePurges(db: Db, limit: number): Promise<DueItem[]> {
   const rows = await db
     .selectFrom('recordings')
     .select(['id', 'workspace_id'])
@@ -74,7 +74,7 @@ export async function listUnfinishedFilePurges(db: Db, limit: number): Promise<D
 }
 
 /** Recordings past their expiry whose files are still kept, soonest expiry first. */
-export async function listExpiredWithFiles(db: Db, now: number, limit: number): Promise<DueRow[]> {
+export async function listExpiredWithFiles(db: Db, now: number, limit: number): Promise<DueItem[]> {
   const rows = await db
     .selectFrom('recordings')
     .select(['id', 'workspace_id'])
@@ -99,7 +99,7 @@ export async function claimRecordingFiles(
   ids: string[],
   scope: PurgeScope,
   now: number,
-): Promise<Array<DueRow & { filesPurged: boolean }>> {
+): Promise<Array<DueItem & { filesPurged: boolean }>> {
   if (ids.length === 0) return [];
   await db
     .updateTable('recordings')
@@ -152,7 +152,7 @@ export async function deleteRecordingRows(
   ids: string[],
   scope: Extract<PurgeScope, { kind: 'deleted' | 'project' }>,
   now: number,
-): Promise<DueRow[]> {
+): Promise<DueItem[]> {
   if (ids.length === 0) return [];
   const deleted = await db
     .deleteFrom('recordings')
@@ -172,7 +172,7 @@ export async function deleteRecordingRows(
 }
 
 /** Soft-deleted projects whose grace period ended at `cutoff`, oldest deletion first. */
-export async function listDeletedProjectsDue(db: Db, cutoff: number, limit: number): Promise<DueRow[]> {
+export async function listDeletedProjectsDue(db: Db, cutoff: number, limit: number): Promise<DueItem[]> {
   const rows = await db
     .selectFrom('projects')
     .select(['id', 'workspace_id'])
@@ -187,7 +187,7 @@ export async function listDeletedProjectsDue(db: Db, cutoff: number, limit: numb
 }
 
 /** Up to `limit` recordings of a project, deleted or not. */
-export async function listProjectRecordings(db: Db, projectId: string, limit: number): Promise<DueRow[]> {
+export async function listProjectRecordings(db: Db, projectId: string, limit: number): Promise<DueItem[]> {
   const rows = await db
     .selectFrom('recordings')
     .select(['id', 'workspace_id'])
@@ -247,7 +247,7 @@ export async function deleteProjectRow(db: Db, projectId: string, cutoff: number
  * link's recordings stay (PRODUCT.md: deleting a link keeps them), so a link with recordings stays
  * as their (deleted) link until the last of them is purged.
  */
-export async function listDeletedLinksDue(db: Db, cutoff: number, limit: number): Promise<DueRow[]> {
+export async function listDeletedLinksDue(db: Db, cutoff: number, limit: number): Promise<DueItem[]> {
   const rows = await db
     .selectFrom('links')
     .select(['id', 'workspace_id'])
@@ -264,7 +264,7 @@ export async function listDeletedLinksDue(db: Db, cutoff: number, limit: number)
 }
 
 /** Deletes those of `ids` that are still soft-deleted past `cutoff` and unreferenced. */
-export async function deleteLinkRows(db: Db, ids: string[], cutoff: number): Promise<DueRow[]> {
+export async function deleteLinkRows(db: Db, ids: string[], cutoff: number): Promise<DueItem[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .deleteFrom('links')

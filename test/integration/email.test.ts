@@ -4,7 +4,7 @@ import { newEventId } from '../../src/services/delivery/events.ts';
 import { deliverDue, publish } from '../../src/services/delivery/outbox.ts';
 import type { Deps } from '../../src/services/deps.ts';
 import { inviteMember } from '../../src/services/invitations.ts';
-import { type DeliveryRow, findDelivery, listAttempts } from '../../src/store/deliveries.ts';
+import { findDelivery, listAttempts, type StoredDelivery } from '../../src/store/deliveries.ts';
 import { teamWorkspace, userWithKey } from '../helpers/builders.ts';
 import { accessOf } from '../helpers/builders-links.ts';
 import { API, jsonInit, recorderLink, startBody, tusUpload } from '../helpers/builders-recorder.ts';
@@ -32,7 +32,7 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 let ipCounter = 0;
 
 /** The e-mail deliveries of an event, or of all events, oldest first. */
-async function emailDeliveries(deps: Deps, eventType?: string): Promise<DeliveryRow[]> {
+async function emailDeliveries(deps: Deps, eventType?: string): Promise<StoredDelivery[]> {
   let query = deps.db.selectFrom('deliveries').select('id').where('channel', '=', 'email');
   if (eventType) query = query.where('event_type', '=', eventType);
   const rows = await query.orderBy('created_at').orderBy('id').execute();
@@ -353,7 +353,7 @@ describe(`e-mail retries [${testDialect}]`, () => {
     await smtp?.close();
   });
 
-  async function invite(email: string): Promise<DeliveryRow> {
+  async function invite(email: string): Promise<StoredDelivery> {
     const team = await teamWorkspace(t.deps);
     await inviteMember(t.deps, await accessOf(t.deps, team.owner, team.workspace.id), {
       email,
