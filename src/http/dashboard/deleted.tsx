@@ -49,6 +49,30 @@ export function RestoreForm(props: { action: string; csrf: string; label: string
   );
 }
 
+/** The last cells of a deleted item's row: when it was deleted, when it goes for good, Restore. */
+function DeletedCells(props: {
+  deletedAt: number | null;
+  purgeAt: number | null;
+  csrf: string;
+  /** Where Restore posts; null when the caller may not restore it. */
+  restore: string | null;
+  label: string;
+}) {
+  return (
+    <>
+      <td data-label="Deleted">
+        <Time ms={props.deletedAt} />
+      </td>
+      <td data-label="Removed for good on">
+        <Time ms={props.purgeAt} />
+      </td>
+      <td class="row-actions">
+        {props.restore ? <RestoreForm action={props.restore} csrf={props.csrf} label={props.label} /> : null}
+      </td>
+    </>
+  );
+}
+
 function DeletedPage(props: {
   ctx: DashboardContext;
   ws: WorkspaceContext;
@@ -104,21 +128,13 @@ function DeletedPage(props: {
                 </td>
                 <td data-label="Creator">{r.creator.name}</td>
                 <td data-label="Duration">{formatDuration(r.durationMs)}</td>
-                <td data-label="Deleted">
-                  <Time ms={r.deletedAt} />
-                </td>
-                <td data-label="Removed for good on">
-                  <Time ms={purgeAt} />
-                </td>
-                <td class="row-actions">
-                  {canRestore ? (
-                    <RestoreForm
-                      action={restoreRecordingPath(id, r.id)}
-                      csrf={ctx.csrf}
-                      label={`Restore the recording of ${title}`}
-                    />
-                  ) : null}
-                </td>
+                <DeletedCells
+                  deletedAt={r.deletedAt}
+                  purgeAt={purgeAt}
+                  csrf={ctx.csrf}
+                  restore={canRestore ? restoreRecordingPath(id, r.id) : null}
+                  label={`Restore the recording of ${title}`}
+                />
               </tr>
             );
           }}
@@ -148,21 +164,13 @@ function DeletedPage(props: {
                 </td>
                 <td data-label="Domain">{link.domain.host}</td>
                 <td data-label="Creator">{link.creator.name}</td>
-                <td data-label="Deleted">
-                  <Time ms={link.deletedAt} />
-                </td>
-                <td data-label="Removed for good on">
-                  <Time ms={purgeAt} />
-                </td>
-                <td class="row-actions">
-                  {canRestore ? (
-                    <RestoreForm
-                      action={restoreLinkPath(id, link.id)}
-                      csrf={ctx.csrf}
-                      label={`Restore the link ${title}`}
-                    />
-                  ) : null}
-                </td>
+                <DeletedCells
+                  deletedAt={link.deletedAt}
+                  purgeAt={purgeAt}
+                  csrf={ctx.csrf}
+                  restore={canRestore ? restoreLinkPath(id, link.id) : null}
+                  label={`Restore the link ${title}`}
+                />
               </tr>
             );
           }}

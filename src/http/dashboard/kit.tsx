@@ -123,6 +123,33 @@ export function ConfirmDelete(props: {
   );
 }
 
+/** A workspace page that asks "are you sure" before a delete: `<ConfirmDelete>` in `<WorkspacePage>`. */
+export function ConfirmDeletePage(props: {
+  ctx: DashboardContext;
+  ws: WorkspaceContext;
+  title: string;
+  section?: DashboardSection | undefined;
+  heading: Child;
+  action: string;
+  button: Child;
+  cancel: string;
+  children?: Child;
+}) {
+  return (
+    <WorkspacePage ctx={props.ctx} ws={props.ws} title={props.title} section={props.section}>
+      <ConfirmDelete
+        heading={props.heading}
+        action={props.action}
+        csrf={props.ctx.csrf}
+        button={props.button}
+        cancel={props.cancel}
+      >
+        {props.children}
+      </ConfirmDelete>
+    </WorkspacePage>
+  );
+}
+
 /**
  * A menu that opens on click (no JavaScript): `summary` is its button, or with `actionsFor` a ⋯
  * named "Actions for …" for screen readers; `children` is its body (a sentence and a form).

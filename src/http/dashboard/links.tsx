@@ -27,7 +27,14 @@ import {
   type WorkspaceContext,
 } from './context.ts';
 import { deletedPath } from './deleted.tsx';
-import { ConfirmDelete, CopyField, ListTable, WorkspacePage, workspacePath } from './kit.tsx';
+import {
+  ConfirmDelete,
+  ConfirmDeletePage,
+  CopyField,
+  ListTable,
+  WorkspacePage,
+  workspacePath,
+} from './kit.tsx';
 import { CsrfField, formatDuration, Pager, pageParam, renderDashboard, Time } from './shell.tsx';
 
 // Links (PRODUCT.md §6): the workspace's recording links with a copyable URL, a create form, an
@@ -165,6 +172,36 @@ function MetaField(props: { value: string; error?: FormError | undefined; id: st
   );
 }
 
+/** The title, reuse and metadata fields of the create and edit forms (ids `<idPrefix>-title`, …). */
+function LinkFields(props: {
+  idPrefix: string;
+  values: LinkForm;
+  error?: FormError | undefined;
+  placeholder?: string | undefined;
+}) {
+  const { idPrefix, values, error } = props;
+  return (
+    <>
+      <label for={`${idPrefix}-title`}>Title (optional)</label>
+      <input
+        id={`${idPrefix}-title`}
+        type="text"
+        name="title"
+        maxlength={MAX_LINK_TITLE}
+        value={values.title}
+        placeholder={props.placeholder}
+        {...invalid(error, 'title')}
+      />
+      <FieldError id="title-error" error={error} field="title" />
+      <div class="checkbox">
+        <input id={`${idPrefix}-reusable`} type="checkbox" name="reusable" checked={values.reusable} />
+        <label for={`${idPrefix}-reusable`}>Reusable (anyone with the link can record more than once)</label>
+      </div>
+      <MetaField id={`${idPrefix}-meta`} value={values.meta} error={error} />
+    </>
+  );
+}
+
 function CreateForm(props: {
   ws: WorkspaceContext;
   csrf: string;
@@ -225,22 +262,12 @@ function CreateForm(props: {
             <FieldError id="project-error" error={error} field="project" />
           </div>
         </div>
-        <label for="link-title">Title (optional)</label>
-        <input
-          id="link-title"
-          type="text"
-          name="title"
-          maxlength={MAX_LINK_TITLE}
-          value={values.title}
+        <LinkFields
+          idPrefix="link"
+          values={values}
+          error={error}
           placeholder="e.g. Checkout fails for ACME"
-          {...invalid(error, 'title')}
         />
-        <FieldError id="title-error" error={error} field="title" />
-        <div class="checkbox">
-          <input id="link-reusable" type="checkbox" name="reusable" checked={values.reusable} />
-          <label for="link-reusable">Reusable (anyone with the link can record more than once)</label>
-        </div>
-        <MetaField id="link-meta" value={values.meta} error={error} />
         <div class="actions">
           <button type="submit">Create link</button>
         </div>
@@ -456,21 +483,7 @@ function EditPage(props: {
         <form method="post" action={base}>
           <CsrfField csrf={ctx.csrf} />
           <GeneralError error={error} fields={['title', 'meta']} />
-          <label for="edit-title">Title (optional)</label>
-          <input
-            id="edit-title"
-            type="text"
-            name="title"
-            maxlength={MAX_LINK_TITLE}
-            value={values.title}
-            {...invalid(error, 'title')}
-          />
-          <FieldError id="title-error" error={error} field="title" />
-          <div class="checkbox">
-            <input id="edit-reusable" type="checkbox" name="reusable" checked={values.reusable} />
-            <label for="edit-reusable">Reusable (anyone with the link can record more than once)</label>
-          </div>
-          <MetaField id="edit-meta" value={values.meta} error={error} />
+          <LinkFields idPrefix="edit" values={values} error={error} />
           <div class="actions">
             <a href={`${workspacePath(ws.current.id)}/links`}>Cancel</a>
             <button type="submit">Save</button>
@@ -491,29 +504,6 @@ function EditPage(props: {
           </p>
         ) : null}
       </div>
-    </WorkspacePage>
-  );
-}
-
-function ConfirmDeletePage(props: {
-  ctx: DashboardContext;
-  ws: WorkspaceContext;
-  link: Link;
-  restoreDays: number;
-}) {
-  const { ctx, ws, link } = props;
-  const base = linkPath(ws.current.id, link.id);
-  return (
-    <WorkspacePage ctx={ctx} ws={ws} title="Delete link" section="links">
-      <ConfirmDelete
-        heading={`Delete “${link.title ?? 'Untitled link'}”?`}
-        action={`${base}/delete`}
-        csrf={ctx.csrf}
-        button="Delete link"
-        cancel={`${workspacePath(ws.current.id)}/links`}
-      >
-        <DeleteWarning restoreDays={props.restoreDays} />
-      </ConfirmDelete>
     </WorkspacePage>
   );
 }
@@ -670,7 +660,18 @@ export function createLinksPages(deps: Deps, chains: DashboardChains): Hono {
     if (!mayDelete(ws, link)) return c.redirect(`${linkPath(ws.current.id, link.id)}/edit`, 303);
     return renderDashboard(
       c,
-      <ConfirmDeletePage ctx={ctx} ws={ws} link={link} restoreDays={deps.config.deletedRetentionDays} />,
+      <ConfirmDeletePage
+        ctx={ctx}
+        ws={ws}
+        title="Delete link"
+        section="links"
+        heading={`Delete “${link.title ?? 'Untitled link'}”?`}
+        action={`${linkPath(ws.current.id, link.id)}/delete`}
+        button="Delete link"
+        cancel={`${workspacePath(ws.current.id)}/links`}
+      >
+        <DeleteWarning restoreDays={deps.config.deletedRetentionDays} />
+      </ConfirmDeletePage>,
     );
   });
 

@@ -4,7 +4,7 @@ import { DAY_MS } from '../../lib/clock.ts';
 import { type LogKind, MAX_EXPIRY_AHEAD_MS, type RecordingLog } from '../../services/recordings.ts';
 import type { DashboardContext, WorkspaceContext } from './context.ts';
 import { deletedPath, RestoreForm, restoreRecordingPath } from './deleted.tsx';
-import { ConfirmDelete, WorkspacePage, workspacePath } from './kit.tsx';
+import { ConfirmDelete, ConfirmDeletePage, WorkspacePage, workspacePath } from './kit.tsx';
 import { CsrfField, formatDuration, PLAYER_SCRIPT_PATH, Time } from './shell.tsx';
 
 // The player page (PRODUCT.md §6): the video, its console / network / action logs and the
@@ -458,27 +458,29 @@ export function GonePage(props: {
   );
 }
 
-export function ConfirmDeletePage(props: {
+/** The page that asks before deleting a recording (without JavaScript, instead of the dialog). */
+export function ConfirmDeleteRecordingPage(props: {
   ctx: DashboardContext;
   ws: WorkspaceContext;
   recording: Recording;
   restoreDays: number;
 }) {
-  const { ctx, ws, recording } = props;
-  const base = recordingPath(ws.current.id, recording.id);
+  const { recording } = props;
+  const base = recordingPath(props.ws.current.id, recording.id);
   return (
-    <WorkspacePage ctx={ctx} ws={ws} title="Delete recording" section="recordings">
-      <ConfirmDelete
-        heading="Delete this recording?"
-        action={`${base}/delete`}
-        csrf={ctx.csrf}
-        button="Delete recording"
-        cancel={base}
-      >
-        The video and logs of “{recording.link.title ?? 'Untitled link'}” (<Time ms={recording.createdAt} />)
-        is removed for everyone in the workspace. It can be restored from Recently deleted for{' '}
-        {props.restoreDays} days; after that its video and logs are removed for good.
-      </ConfirmDelete>
-    </WorkspacePage>
+    <ConfirmDeletePage
+      ctx={props.ctx}
+      ws={props.ws}
+      title="Delete recording"
+      section="recordings"
+      heading="Delete this recording?"
+      action={`${base}/delete`}
+      button="Delete recording"
+      cancel={base}
+    >
+      The video and logs of “{recording.link.title ?? 'Untitled link'}” (<Time ms={recording.createdAt} />) is
+      removed for everyone in the workspace. It can be restored from Recently deleted for {props.restoreDays}{' '}
+      days; after that its video and logs are removed for good.
+    </ConfirmDeletePage>
   );
 }

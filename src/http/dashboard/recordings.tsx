@@ -32,7 +32,7 @@ import {
 } from './context.ts';
 import { workspacePath } from './kit.tsx';
 import {
-  ConfirmDeletePage,
+  ConfirmDeleteRecordingPage,
   dateInput,
   GonePage,
   type LogPanel,
@@ -277,7 +277,7 @@ export function createRecordingsPages(deps: Deps, chains: DashboardChains): Hono
     }
     return renderDashboard(
       c,
-      <ConfirmDeletePage
+      <ConfirmDeleteRecordingPage
         ctx={ctx}
         ws={ws}
         recording={recording}
