@@ -1,5 +1,5 @@
 import type { Db } from './db.ts';
-import { parseObjectColumn } from './json-columns.ts';
+import { encodeJsonColumn, parseObjectColumn } from './json-columns.ts';
 import type { WorkspaceIntegrationsTable } from './schema.ts';
 
 // Workspace integrations (workspace_integrations, migration 0050): one row per workspace and
@@ -48,7 +48,7 @@ export async function saveIntegration(
     now: number;
   },
 ): Promise<StoredIntegration> {
-  const config = JSON.stringify(input.config);
+  const config = encodeJsonColumn(input.config);
   // One statement on both dialects (ON CONFLICT … DO UPDATE), so two admins saving at once cannot
   // collide on the primary key.
   const row = await db

@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { encodeJsonColumn } from './json-columns.ts';
 import type { OAuthClientsTable } from './schema.ts';
 
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
@@ -51,14 +52,71 @@ function toClient(row: OAuthClientsTable): OAuthClient {
   };
 }
 
+/** A client to register (or a metadata document's client to store) as the service describes it. */
+export interface NewOAuthClient {
+  id: string;
+  kind: OAuthClient['kind'];
+  name: string;
+  logoUri: string | null;
+  clientUri: string | null;
+  redirectUris: string[];
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  clientSecretHash: string | null;
+  grantTypes: string[];
+  responseTypes: string[];
+  applicationType: string | null;
+  softwareId: string | null;
+  softwareVersion: string | null;
+  scope: string | null;
+  verifiedVendor: string | null;
+  registrationIp: string | null;
+  metadataFetchedAt: number | null;
+  metadataExpiresAt: number | null;
+  /** Also its updated_at. */
+  createdAt: number;
+}
+
+/** The row of a live client never authorized yet (lists as JSON text). */
+function toClientRow(client: NewOAuthClient): OAuthClientsTable {
+  return {
+    id: client.id,
+    kind: client.kind,
+    client_name: client.name,
+    logo_uri: client.logoUri,
+    client_uri: client.clientUri,
+    redirect_uris: encodeJsonColumn(client.redirectUris),
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    client_secret_hash: client.clientSecretHash,
+    grant_types: encodeJsonColumn(client.grantTypes),
+    response_types: encodeJsonColumn(client.responseTypes),
+    application_type: client.applicationType,
+    software_id: client.softwareId,
+    software_version: client.softwareVersion,
+    scope: client.scope,
+    verified_vendor: client.verifiedVendor,
+    registration_ip: client.registrationIp,
+    metadata_fetched_at: client.metadataFetchedAt,
+    metadata_expires_at: client.metadataExpiresAt,
+    created_at: client.createdAt,
+    updated_at: client.createdAt,
+    last_authorized_at: null,
+    deleted_at: null,
+  };
+}
+
 /** Inserts a client registration. */
-export async function insertClient(db: Db, row: OAuthClientsTable): Promise<OAuthClient> {
+export async function insertClient(db: Db, client: NewOAuthClient): Promise<OAuthClient> {
+  const row = toClientRow(client);
   await db.insertInto('oauth_clients').values(row).execute();
   return toClient(row);
 }
 
-/** Inserts or refreshes a metadata-document client (its id is the document URL). */
-export async function upsertMetadataClient(db: Db, row: OAuthClientsTable): Promise<OAuthClient> {
+/**
+ * Inserts or refreshes a metadata-document client (its id is the document URL); a refresh keeps the
+ * first created_at and last_authorized_at.
+ */
+export async function upsertMetadataClient(db: Db, client: NewOAuthClient): Promise<OAuthClient> {
+  const row = toClientRow(client);
   const { id: _id, created_at: _created, last_authorized_at: _last, ...changes } = row;
   await db
     .insertInto('oauth_clients')

@@ -1,5 +1,5 @@
 import type { Db } from './db.ts';
-import { parseStringListColumn } from './json-columns.ts';
+import { encodeJsonColumn, parseStringListColumn } from './json-columns.ts';
 import type { WebhookEndpointsTable } from './schema.ts';
 
 // Webhook endpoints of a workspace (migration 0050, issue 10 §4). The signing secret is sealed by
@@ -60,7 +60,7 @@ export async function insertWebhookEndpoint(db: Db, input: NewWebhookEndpoint): 
     workspace_id: input.workspaceId,
     url: input.url,
     description: input.description,
-    events: JSON.stringify(input.events),
+    events: encodeJsonColumn(input.events),
     secret_sealed: input.sealedSecret,
     enabled: 1,
     created_at: input.now,
@@ -143,7 +143,7 @@ export async function updateWebhookEndpoint(
     .set({
       ...(patch.url !== undefined ? { url: patch.url } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
-      ...(patch.events !== undefined ? { events: JSON.stringify(patch.events) } : {}),
+      ...(patch.events !== undefined ? { events: encodeJsonColumn(patch.events) } : {}),
       ...(patch.enabled !== undefined ? { enabled: patch.enabled ? 1 : 0 } : {}),
       updated_at: now,
     })
