@@ -10,7 +10,7 @@ import {
   type IntegrationView,
   listIntegrations,
 } from '../../services/integrations.ts';
-import { requestOrigin } from '../oauth/common.ts';
+import { requestOrigin } from '../middleware/client-ip.ts';
 import { errorResponses, jsonBody, ok, type RegisterRoutes, workspaceIdParam } from './common.ts';
 import { adminOnly, dataContent, dataResponse, listResponse } from './route-kit.ts';
 

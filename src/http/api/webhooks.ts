@@ -5,7 +5,7 @@ import { requireMember } from '../../services/access.ts';
 import type { DeliveryDetail } from '../../services/delivery-log.ts';
 import { MAX_DELIVERIES_PER_PAGE } from '../../services/delivery-log.ts';
 import * as webhooks from '../../services/webhooks.ts';
-import { requestOrigin } from '../oauth/common.ts';
+import { requestOrigin } from '../middleware/client-ip.ts';
 import {
   describedErrors,
   errorResponses,

@@ -10,12 +10,12 @@ import {
   resumeAuthorization,
   startAuthorization,
 } from '../../services/oauth/authorization.ts';
+import { requestOrigin } from '../middleware/client-ip.ts';
 import { csrfToken, requireCsrf } from '../middleware/csrf.ts';
 import { secureCookies } from '../middleware/session.ts';
 import { ConsentPage } from '../pages/consent.tsx';
 import { renderErrorPage } from '../views/error-page.tsx';
 import { renderPage } from '../views/layout.tsx';
-import { requestOrigin } from './common.ts';
 
 /** The cookie that binds a pending authorization to the browser that started it (S29). */
 export const BINDING_COOKIE = 'up_authz';

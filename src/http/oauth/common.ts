@@ -46,9 +46,6 @@ export function oauthCors(): MiddlewareHandler {
   });
 }
 
-// Who sent the request (its address and user agent): middleware/client-ip.ts, shared with the dashboard.
-export { requestOrigin } from '../middleware/client-ip.ts';
-
 /**
  * Reads an application/x-www-form-urlencoded body (RFC 6749 §3.2) within MAX_FORM_BYTES. Repeated
  * parameters are refused (RFC 6749 §3.1), except `resource`, which RFC 8707 allows more than once.

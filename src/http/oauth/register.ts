@@ -4,7 +4,8 @@ import { OAuthError } from '../../domain/oauth/errors.ts';
 import type { Deps } from '../../services/deps.ts';
 import { registerClient, registrationResponse } from '../../services/oauth/clients.ts';
 import type { RateLimiter } from '../../services/rate-limit.ts';
-import { oauthCors, requestOrigin } from './common.ts';
+import { requestOrigin } from '../middleware/client-ip.ts';
+import { oauthCors } from './common.ts';
 
 /**
  * POST /register: RFC 7591 dynamic registration, rate-limited per source address and in all

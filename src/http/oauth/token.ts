@@ -5,7 +5,8 @@ import type { Deps } from '../../services/deps.ts';
 import { authenticateClient, type OAuthClient } from '../../services/oauth/clients.ts';
 import { revokeToken } from '../../services/oauth/grants.ts';
 import { exchangeCode, refreshTokens, type TokenResponse } from '../../services/oauth/tokens.ts';
-import { formString, oauthCors, presentedCredentials, readForm, requestOrigin } from './common.ts';
+import { requestOrigin } from '../middleware/client-ip.ts';
+import { formString, oauthCors, presentedCredentials, readForm } from './common.ts';
 
 type Form = Record<string, string | string[]>;
 type GrantHandler = (
