@@ -30,19 +30,8 @@ function toEvent(row: AuditEventsTable): AuditEvent {
   };
 }
 
-/** An audit event to append, as the service describes it (`detail` is stored as JSON text). */
-export interface NewAuditEvent {
-  id: string;
-  type: string;
-  userId: string | null;
-  clientId: string | null;
-  grantId: string | null;
-  workspaceId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  detail: Record<string, unknown>;
-  createdAt: number;
-}
+/** An audit event to append is the event as read back (`detail` is stored as JSON text). */
+export type NewAuditEvent = AuditEvent;
 
 /** Appends one audit event. */
 export async function insertAuditEvent(db: Db, event: NewAuditEvent): Promise<void> {

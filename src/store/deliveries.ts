@@ -38,17 +38,11 @@ export interface DeliveryAttempt {
   responseBody: string | null;
 }
 
-export interface NewDelivery {
-  id: string;
-  workspaceId: string | null;
-  channel: DeliveryChannel;
-  targetId: string | null;
-  eventType: string;
-  eventId: string;
-  summary: string;
-  sealedPayload: string;
-  now: number;
-}
+/** A delivery to queue: pending, first attempt due `now`. */
+export type NewDelivery = Pick<
+  StoredDelivery,
+  'id' | 'workspaceId' | 'channel' | 'targetId' | 'eventType' | 'eventId' | 'summary' | 'sealedPayload'
+> & { now: number };
 
 function toDelivery(row: DeliveriesTable): StoredDelivery {
   return {

@@ -52,29 +52,10 @@ function toClient(row: OAuthClientsTable): OAuthClient {
   };
 }
 
-/** A client to register (or a metadata document's client to store) as the service describes it. */
-export interface NewOAuthClient {
-  id: string;
-  kind: OAuthClient['kind'];
-  name: string;
-  logoUri: string | null;
-  clientUri: string | null;
-  redirectUris: string[];
-  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
-  clientSecretHash: string | null;
-  grantTypes: string[];
-  responseTypes: string[];
-  applicationType: string | null;
-  softwareId: string | null;
-  softwareVersion: string | null;
-  scope: string | null;
-  verifiedVendor: string | null;
+/** A client to register (or a metadata document's client to store): a live one never authorized yet. */
+export type NewOAuthClient = Omit<OAuthClient, 'lastAuthorizedAt' | 'deletedAt'> & {
   registrationIp: string | null;
-  metadataFetchedAt: number | null;
-  metadataExpiresAt: number | null;
-  /** Also its updated_at. */
-  createdAt: number;
-}
+};
 
 /** The row of a live client never authorized yet (lists as JSON text). */
 function toClientRow(client: NewOAuthClient): OAuthClientsTable {

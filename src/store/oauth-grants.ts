@@ -30,14 +30,7 @@ function toGrant(row: OAuthGrantsTable): Grant {
 }
 
 /** A new, unused grant as the service describes it. */
-export interface NewGrant {
-  id: string;
-  userId: string;
-  clientId: string;
-  scope: string;
-  resource: string;
-  createdAt: number;
-}
+export type NewGrant = Pick<Grant, 'id' | 'userId' | 'clientId' | 'scope' | 'resource' | 'createdAt'>;
 
 /** Inserts a grant (a Connected App). */
 export async function insertGrant(db: Db, grant: NewGrant): Promise<Grant> {
@@ -158,20 +151,11 @@ function toCode(row: OAuthCodesTable): AuthorizationCode {
   };
 }
 
-/** A new, unconsumed authorization code, by its hash. */
-export interface NewAuthorizationCode {
+/** A new, unconsumed authorization code, by its hash (redirectUri '' when the request had none). */
+export type NewAuthorizationCode = Omit<AuthorizationCode, 'consumedAt'> & {
   codeHash: string;
-  clientId: string;
-  userId: string;
-  grantId: string;
-  /** '' when the authorization request had none. */
-  redirectUri: string;
-  codeChallenge: string;
-  scope: string;
-  resource: string;
   createdAt: number;
-  expiresAt: number;
-}
+};
 
 /** Stores a code by its hash. */
 export async function insertCode(db: Db, code: NewAuthorizationCode): Promise<void> {
@@ -260,17 +244,12 @@ function toRefresh(row: OAuthRefreshTokensTable): RefreshToken {
 }
 
 /** A new live refresh token, by its hash (not rotated, no successor yet). */
-export interface NewRefreshToken {
-  id: string;
+export type NewRefreshToken = Omit<
+  RefreshToken,
+  'rotatedAt' | 'successorId' | 'successorPayload' | 'revokedAt'
+> & {
   tokenHash: string;
-  grantId: string;
-  clientId: string;
-  scope: string;
-  resource: string;
-  createdAt: number;
-  expiresAt: number;
-  absoluteExpiresAt: number;
-}
+};
 
 /** Stores a refresh token by its hash. */
 export async function insertRefreshToken(db: Db, token: NewRefreshToken): Promise<void> {
