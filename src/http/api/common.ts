@@ -3,7 +3,6 @@ import type { Context } from 'hono';
 import type { ZodError } from 'zod';
 import { ApiError } from '../../domain/errors.ts';
 import { singleLine } from '../../domain/text-rules.ts';
-import type { Page } from '../../domain/types.ts';
 import type { Deps } from '../../services/deps.ts';
 import type { ApiEnv } from '../middleware/api-auth.ts';
 
@@ -67,28 +66,6 @@ export function paginationQuery(defaultPerPage: number, maxPerPage: number) {
   };
 }
 
-export const PaginationSchema = z
-  .object({
-    page: z.number().int(),
-    perPage: z.number().int(),
-    total: z.number().int(),
-    totalPages: z.number().int(),
-    hasMore: z.boolean(),
-  })
-  .openapi('Pagination');
-
-/** The pagination object of PRODUCT.md §3 for a page of results. */
-export function pagination(page: Page<unknown>) {
-  const totalPages = Math.ceil(page.total / page.perPage);
-  return {
-    page: page.page,
-    perPage: page.perPage,
-    total: page.total,
-    totalPages,
-    hasMore: page.page < totalPages,
-  };
-}
-
 /** Wraps a data schema in the success envelope for the OpenAPI document. */
 export function envelope<T extends z.ZodTypeAny>(data: T) {
   return z.object({ message: z.string(), data });
@@ -145,10 +122,3 @@ export const workspaceIdParam = singleLine()
   .min(1)
   .max(64)
   .openapi({ param: { name: 'workspaceId', in: 'path' }, example: 'ws_01…' });
-
-/** Epoch ms → ISO string for the wire. */
-export function toIso(ms: number): string;
-export function toIso(ms: number | null): string | null;
-export function toIso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}

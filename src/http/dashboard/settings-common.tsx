@@ -9,6 +9,7 @@ import {
   requireWorkspace,
   type WorkspaceContext,
 } from './context.ts';
+import { WorkspacePage } from './kit.tsx';
 import { DashboardPage } from './shell.tsx';
 
 // Pieces shared by the settings, team, audit, account and connections pages (their middleware
@@ -172,19 +173,11 @@ export function SettingsPage(props: {
 }) {
   const { ctx, ws } = props.frame;
   return (
-    <DashboardPage
-      title={props.title}
-      user={ctx.user}
-      csrf={ctx.csrf}
-      workspaces={ctx.workspaces}
-      current={ws.current}
-      section="settings"
-      flash={props.flash}
-    >
+    <WorkspacePage ctx={ctx} ws={ws} title={props.title} section="settings" flash={props.flash}>
       <h1>Workspace Settings</h1>
       <SettingsTabs workspaceId={ws.current.id} active={props.tab} />
       {props.children}
-    </DashboardPage>
+    </WorkspacePage>
   );
 }
 
