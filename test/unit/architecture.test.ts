@@ -38,9 +38,8 @@ const HTTP_FOLDERS: Record<string, string[]> = {
   sdk: [],
 };
 
-/** Where `app.onError` may be installed: one handler per surface. */
+/** Where `onError` may be installed inside http/: one handler per surface. */
 const ERROR_HANDLERS = new Set([
-  'app.ts',
   'http/api/index.ts',
   'http/dashboard/index.ts',
   'http/oauth/index.ts',
@@ -48,7 +47,6 @@ const ERROR_HANDLERS = new Set([
   'http/pages/auth-pages.tsx',
   'http/pages/setup.tsx',
   'http/recorder/api.ts',
-  'mcp/route.ts',
 ]);
 
 function relativeImports(source: string): string[] {
