@@ -10,8 +10,8 @@ import {
 import type { Deps } from '../../services/deps.ts';
 import { dashboardChains } from './chains.ts';
 import { ListTable } from './kit.tsx';
-import { loadSettings, SettingsPage, settingsPath } from './settings-common.tsx';
-import { renderDashboard, Time } from './shell.tsx';
+import { loadSettings, renderSettings, settingsPath } from './settings-common.tsx';
+import { Time } from './shell.tsx';
 
 // Workspace Settings > Deliveries (issue 10 §1: "the dashboard shows the failure"): every message
 // the outbox sent or is trying to send for the workspace — e-mail, webhooks, Slack, help-desk
@@ -148,62 +148,62 @@ export function createDeliveryRoutes(deps: Deps): Hono {
       return text ? `${base}?${text}` : base;
     };
     const last = page.items.at(-1);
-    return renderDashboard(
+    return renderSettings(
       c,
-      <SettingsPage frame={frame} title="Deliveries" tab="deliveries">
-        <section class="card" aria-labelledby="deliveries-heading">
-          <h2 id="deliveries-heading">Deliveries</h2>
-          <p class="muted">
-            Every e-mail, webhook, Slack message and help-desk note sent for this workspace, newest first. A
-            delivery that fails is retried for about a day; then it is marked failed.
-          </p>
-          <form method="get" action={base} class="filters">
-            <label for="filter-status">Status</label>
-            <select id="filter-status" name="status">
-              <option value="">any</option>
-              {DELIVERY_STATUSES.map((s) => (
-                <option value={s} selected={s === status}>
-                  {s}
-                </option>
-              ))}
-            </select>
-            <label for="filter-channel">Channel</label>
-            <select id="filter-channel" name="channel">
-              <option value="">any</option>
-              {DELIVERY_CHANNELS.map((ch) => (
-                <option value={ch} selected={ch === channel}>
-                  {CHANNEL_NAMES[ch] ?? ch}
-                </option>
-              ))}
-            </select>
-            <button type="submit" class="secondary small">
-              Filter
-            </button>
-          </form>
-          {page.items.length === 0 ? (
-            <p>{status || channel || before ? 'No deliveries match.' : 'Nothing has been sent yet.'}</p>
-          ) : (
-            <DeliveryTable
-              workspaceId={wsId}
-              deliveries={page.items}
-              columns={['channel', 'event', 'to', 'status', 'attempts', 'code', 'error']}
-            />
-          )}
-          {before || page.hasMore ? (
-            <nav class="pager" aria-label="Pages">
-              {before ? <a href={query({})}>← Newest</a> : <span />}
+      frame,
+      { title: 'Deliveries', tab: 'deliveries' },
+      <section class="card" aria-labelledby="deliveries-heading">
+        <h2 id="deliveries-heading">Deliveries</h2>
+        <p class="muted">
+          Every e-mail, webhook, Slack message and help-desk note sent for this workspace, newest first. A
+          delivery that fails is retried for about a day; then it is marked failed.
+        </p>
+        <form method="get" action={base} class="filters">
+          <label for="filter-status">Status</label>
+          <select id="filter-status" name="status">
+            <option value="">any</option>
+            {DELIVERY_STATUSES.map((s) => (
+              <option value={s} selected={s === status}>
+                {s}
+              </option>
+            ))}
+          </select>
+          <label for="filter-channel">Channel</label>
+          <select id="filter-channel" name="channel">
+            <option value="">any</option>
+            {DELIVERY_CHANNELS.map((ch) => (
+              <option value={ch} selected={ch === channel}>
+                {CHANNEL_NAMES[ch] ?? ch}
+              </option>
+            ))}
+          </select>
+          <button type="submit" class="secondary small">
+            Filter
+          </button>
+        </form>
+        {page.items.length === 0 ? (
+          <p>{status || channel || before ? 'No deliveries match.' : 'Nothing has been sent yet.'}</p>
+        ) : (
+          <DeliveryTable
+            workspaceId={wsId}
+            deliveries={page.items}
+            columns={['channel', 'event', 'to', 'status', 'attempts', 'code', 'error']}
+          />
+        )}
+        {before || page.hasMore ? (
+          <nav class="pager" aria-label="Pages">
+            {before ? <a href={query({})}>← Newest</a> : <span />}
+            <span />
+            {page.hasMore && last ? (
+              <a href={query({ before: last.id })} rel="next">
+                Older →
+              </a>
+            ) : (
               <span />
-              {page.hasMore && last ? (
-                <a href={query({ before: last.id })} rel="next">
-                  Older →
-                </a>
-              ) : (
-                <span />
-              )}
-            </nav>
-          ) : null}
-        </section>
-      </SettingsPage>,
+            )}
+          </nav>
+        ) : null}
+      </section>,
     );
   });
 
@@ -211,9 +211,11 @@ export function createDeliveryRoutes(deps: Deps): Hono {
     const frame = await loadSettings(c, deps);
     const d = await getDelivery(deps, frame.ws.access, c.req.param('id'));
     const wsId = frame.ws.current.id;
-    return renderDashboard(
+    return renderSettings(
       c,
-      <SettingsPage frame={frame} title="Delivery" tab="deliveries">
+      frame,
+      { title: 'Delivery', tab: 'deliveries' },
+      <>
         <p>
           <a href={settingsPath(wsId, 'deliveries')}>← All deliveries</a>
         </p>
@@ -291,7 +293,7 @@ export function createDeliveryRoutes(deps: Deps): Hono {
             )}
           />
         </section>
-      </SettingsPage>,
+      </>,
     );
   });
 

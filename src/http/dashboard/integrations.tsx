@@ -21,15 +21,15 @@ import { ActionMenu, DeleteForm, EmailField, PasswordField } from './kit.tsx';
 import {
   attempt,
   FormError,
-  flashFrom,
   formFields,
   loadSettings,
   redirectWithFlash,
+  renderSettings,
   type SettingsFrame,
-  SettingsPage,
+  type SettingsStatus,
   settingsPath,
 } from './settings-common.tsx';
-import { CsrfField, renderDashboard, Time } from './shell.tsx';
+import { CsrfField, Time } from './shell.tsx';
 
 // Workspace Settings > Integrations (issue 10 §5, §6; admins and owners — the services refuse
 // everyone else, which the dashboard error handler turns into the forbidden page): one card each for
@@ -316,7 +316,7 @@ function requestOrigin(c: Context, deps: Deps) {
   return { ip: clientIp(c, deps.config.trustProxy), userAgent: c.req.header('user-agent') ?? null };
 }
 
-type Status = 200 | 400 | 403 | 409 | 422;
+type Status = SettingsStatus;
 
 /** Workspace Settings > Integrations; mount at '/' (app.ts). */
 export function createIntegrationRoutes(deps: Deps): Hono {
@@ -334,19 +334,19 @@ export function createIntegrationRoutes(deps: Deps): Hono {
     const recent = await Promise.all(
       INTEGRATION_PROVIDERS.map((p) => recentIntegrationDeliveries(deps, access, p, RECENT)),
     );
-    return renderDashboard(
+    return renderSettings(
       c,
-      <SettingsPage frame={frame} title="Integrations" tab="integrations" flash={flashFrom(c, FLASH)}>
-        {INTEGRATION_PROVIDERS.map((provider, i) => (
-          <ProviderCard
-            frame={frame}
-            provider={provider}
-            view={views.find((v) => v.provider === provider)}
-            deliveries={recent[i] ?? []}
-            state={states[provider]}
-          />
-        ))}
-      </SettingsPage>,
+      frame,
+      { title: 'Integrations', tab: 'integrations', flashes: FLASH },
+      INTEGRATION_PROVIDERS.map((provider, i) => (
+        <ProviderCard
+          frame={frame}
+          provider={provider}
+          view={views.find((v) => v.provider === provider)}
+          deliveries={recent[i] ?? []}
+          state={states[provider]}
+        />
+      )),
       status,
     );
   };

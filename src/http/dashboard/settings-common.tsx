@@ -10,7 +10,7 @@ import {
   type WorkspaceContext,
 } from './context.ts';
 import { WorkspacePage } from './kit.tsx';
-import { DashboardPage } from './shell.tsx';
+import { DashboardPage, renderDashboard } from './shell.tsx';
 
 // Pieces shared by the settings, team, audit, account and connections pages (their middleware
 // chains are chains.ts's `settings` preset): form fields, the flash messages after a redirect, and the sub-navigation tabs.
@@ -178,6 +178,30 @@ export function SettingsPage(props: {
       <SettingsTabs workspaceId={ws.current.id} active={props.tab} />
       {props.children}
     </WorkspacePage>
+  );
+}
+
+/** The statuses a settings page answers with: 200, or a refusal shown beside its form. */
+export type SettingsStatus = 200 | 400 | 403 | 409 | 422;
+
+/**
+ * Answers with one Workspace Settings tab: the frame, the flash message named by `?done=` (from
+ * `page.flashes`), and `body`.
+ */
+export function renderSettings(
+  c: Context,
+  frame: SettingsFrame,
+  page: { title: string; tab: SettingsTab; flashes?: Record<string, string> },
+  body: Child,
+  status: SettingsStatus = 200,
+): Response {
+  const flash = page.flashes ? flashFrom(c, page.flashes) : undefined;
+  return renderDashboard(
+    c,
+    <SettingsPage frame={frame} title={page.title} tab={page.tab} flash={flash}>
+      {body}
+    </SettingsPage>,
+    status,
   );
 }
 

@@ -9,15 +9,15 @@ import { ActionMenu, DeleteForm } from './kit.tsx';
 import {
   attempt,
   FormError,
-  flashFrom,
   formFields,
   loadSettings,
   redirectWithFlash,
+  renderSettings,
   type SettingsFrame,
-  SettingsPage,
+  type SettingsStatus,
   settingsPath,
 } from './settings-common.tsx';
-import { renderDashboard, Time } from './shell.tsx';
+import { Time } from './shell.tsx';
 
 // Workspace Settings > Domains (PRODUCT.md §6): the customer sites recording links belong to, how
 // to verify each (a meta tag or a file), and, for owners and admins, adding, verifying and
@@ -162,14 +162,14 @@ export function createDomainsRoutes(deps: Deps, chains: DashboardChains): Hono {
     c: Context,
     frame: SettingsFrame,
     extra: { error?: string; errorFor?: string; draft?: string } = {},
-    status: 200 | 400 | 403 | 409 | 422 = 200,
+    status: SettingsStatus = 200,
   ) => {
     const list = await listDomains(deps, frame.ws.access);
-    return renderDashboard(
+    return renderSettings(
       c,
-      <SettingsPage frame={frame} title="Domains" tab="domains" flash={flashFrom(c, DOMAIN_FLASH)}>
-        <DomainsBody frame={frame} domains={list} publicUrl={deps.config.publicUrl} {...extra} />
-      </SettingsPage>,
+      frame,
+      { title: 'Domains', tab: 'domains', flashes: DOMAIN_FLASH },
+      <DomainsBody frame={frame} domains={list} publicUrl={deps.config.publicUrl} {...extra} />,
       status,
     );
   };

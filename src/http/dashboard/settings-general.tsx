@@ -12,15 +12,15 @@ import { PostForm } from './kit.tsx';
 import {
   attempt,
   FormError,
-  flashFrom,
   formFields,
   loadSettings,
   redirectWithFlash,
+  renderSettings,
   type SettingsFrame,
-  SettingsPage,
+  type SettingsStatus,
   settingsPath,
 } from './settings-common.tsx';
-import { renderDashboard, Time } from './shell.tsx';
+import { Time } from './shell.tsx';
 
 // Workspace Settings > General (PRODUCT.md §6): the name (owners and admins rename it), the
 // workspace's facts and storage, and deleting it (owner only, confirmed by typing the name).
@@ -132,19 +132,14 @@ export function createGeneralRoutes(deps: Deps, chains: DashboardChains): Hono {
     c: Context,
     frame: SettingsFrame,
     extra: { error?: string; deleteError?: string; name?: string } = {},
-    status: 200 | 400 | 403 | 409 | 422 = 200,
+    status: SettingsStatus = 200,
   ) => {
     const storage = await getWorkspaceStorage(deps, frame.ws.access);
-    return renderDashboard(
+    return renderSettings(
       c,
-      <SettingsPage
-        frame={frame}
-        title="Workspace Settings"
-        tab="general"
-        flash={flashFrom(c, GENERAL_FLASH)}
-      >
-        <GeneralBody frame={frame} storage={storage} {...extra} />
-      </SettingsPage>,
+      frame,
+      { title: 'Workspace Settings', tab: 'general', flashes: GENERAL_FLASH },
+      <GeneralBody frame={frame} storage={storage} {...extra} />,
       status,
     );
   };

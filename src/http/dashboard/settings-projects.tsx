@@ -17,15 +17,15 @@ import { ActionMenu, ListTable } from './kit.tsx';
 import {
   attempt,
   FormError,
-  flashFrom,
   formFields,
   loadSettings,
   redirectWithFlash,
+  renderSettings,
   type SettingsFrame,
-  SettingsPage,
+  type SettingsStatus,
   settingsPath,
 } from './settings-common.tsx';
-import { renderDashboard, Time } from './shell.tsx';
+import { Time } from './shell.tsx';
 
 // Workspace Settings > Projects (PRODUCT.md §6): the projects that group recording links, with
 // their retention and recording limit; owners and admins create, edit and delete them, and a
@@ -276,14 +276,14 @@ export function createProjectsRoutes(deps: Deps, chains: DashboardChains): Hono 
     c: Context,
     frame: SettingsFrame,
     extra: { error?: string; errorFor?: string; errorField?: string; draft?: ProjectDraft } = {},
-    status: 200 | 400 | 403 | 409 | 422 = 200,
+    status: SettingsStatus = 200,
   ) => {
     const list = await listProjects(deps, frame.ws.access, { page: 1, perPage: 100 });
-    return renderDashboard(
+    return renderSettings(
       c,
-      <SettingsPage frame={frame} title="Projects" tab="projects" flash={flashFrom(c, PROJECT_FLASH)}>
-        <ProjectsBody frame={frame} projects={list.items} {...extra} />
-      </SettingsPage>,
+      frame,
+      { title: 'Projects', tab: 'projects', flashes: PROJECT_FLASH },
+      <ProjectsBody frame={frame} projects={list.items} {...extra} />,
       status,
     );
   };

@@ -21,16 +21,16 @@ import { ActionMenu, DeleteForm, EmailField, ListTable, PostForm } from './kit.t
 import {
   attempt,
   FormError,
-  flashFrom,
   formFields,
   loadSettings,
   OneTimeSecret,
   redirectWithFlash,
+  renderSettings,
   type SettingsFrame,
-  SettingsPage,
+  type SettingsStatus,
   settingsPath,
 } from './settings-common.tsx';
-import { Pager, pageParam, renderDashboard, Time } from './shell.tsx';
+import { Pager, pageParam, Time } from './shell.tsx';
 
 // Workspace Settings > Team (PRODUCT.md §1, §2, §6): members with their role; admins and owners
 // invite by email and role (the invitation link is shown once, only its hash is stored), revoke
@@ -278,7 +278,7 @@ export function createTeamRoutes(deps: Deps, chains: DashboardChains): Hono {
     c: Context,
     frame: SettingsFrame,
     extra: TeamExtra = {},
-    status: 200 | 400 | 403 | 409 | 422 = 200,
+    status: SettingsStatus = 200,
   ) => {
     const page = pageParam(c.req.query('page'));
     const access = frame.ws.access;
@@ -286,18 +286,18 @@ export function createTeamRoutes(deps: Deps, chains: DashboardChains): Hono {
       listMembers(deps, access, { page, perPage: MEMBERS_PER_PAGE }),
       can(access.member.role, 'member.manage') ? listInvitations(deps, access) : Promise.resolve([]),
     ]);
-    return renderDashboard(
+    return renderSettings(
       c,
-      <SettingsPage frame={frame} title="Team" tab="team" flash={flashFrom(c, TEAM_FLASH)}>
-        <TeamBody
-          frame={frame}
-          members={members.items}
-          page={members.page}
-          total={members.total}
-          invitations={invitations}
-          extra={extra}
-        />
-      </SettingsPage>,
+      frame,
+      { title: 'Team', tab: 'team', flashes: TEAM_FLASH },
+      <TeamBody
+        frame={frame}
+        members={members.items}
+        page={members.page}
+        total={members.total}
+        invitations={invitations}
+        extra={extra}
+      />,
       status,
     );
   };

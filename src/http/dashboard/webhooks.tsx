@@ -23,15 +23,15 @@ import { ActionMenu, DeleteForm, ListTable, PostForm } from './kit.tsx';
 import {
   attempt,
   FormError,
-  flashFrom,
   loadSettings,
   OneTimeSecret,
   redirectWithFlash,
+  renderSettings,
   type SettingsFrame,
-  SettingsPage,
+  type SettingsStatus,
   settingsPath,
 } from './settings-common.tsx';
-import { CsrfField, renderDashboard, Time } from './shell.tsx';
+import { CsrfField, Time } from './shell.tsx';
 
 // Workspace Settings > Webhooks (issue 10 §4; admins and owners — the services refuse everyone
 // else, which the dashboard error handler turns into the forbidden page). Endpoints with the events
@@ -357,7 +357,7 @@ function EndpointBody(props: {
   );
 }
 
-type Status = 200 | 400 | 403 | 409 | 422;
+type Status = SettingsStatus;
 
 /** Workspace Settings > Webhooks; mount at '/' (app.ts, next to the other settings routers). */
 export function createWebhookRoutes(deps: Deps): Hono {
@@ -371,17 +371,17 @@ export function createWebhookRoutes(deps: Deps): Hono {
     status: Status = 200,
   ) => {
     const endpoints = await listWebhookEndpoints(deps, frame.ws.access);
-    return renderDashboard(
+    return renderSettings(
       c,
-      <SettingsPage frame={frame} title="Webhooks" tab="webhooks" flash={flashFrom(c, FLASH)}>
-        <ListBody
-          frame={frame}
-          endpoints={endpoints}
-          created={extra.created}
-          error={extra.error}
-          draft={extra.draft ?? { url: '', description: '', events: [...WEBHOOK_EVENT_TYPES] }}
-        />
-      </SettingsPage>,
+      frame,
+      { title: 'Webhooks', tab: 'webhooks', flashes: FLASH },
+      <ListBody
+        frame={frame}
+        endpoints={endpoints}
+        created={extra.created}
+        error={extra.error}
+        draft={extra.draft ?? { url: '', description: '', events: [...WEBHOOK_EVENT_TYPES] }}
+      />,
       status,
     );
   };
@@ -396,19 +396,19 @@ export function createWebhookRoutes(deps: Deps): Hono {
     const access = frame.ws.access;
     const endpoint = await getWebhookEndpoint(deps, access, endpointId);
     const log = await listEndpointDeliveries(deps, access, endpointId, { limit: LOG_SIZE });
-    return renderDashboard(
+    return renderSettings(
       c,
-      <SettingsPage frame={frame} title="Webhook endpoint" tab="webhooks" flash={flashFrom(c, FLASH)}>
-        <EndpointBody
-          frame={frame}
-          endpoint={endpoint}
-          deliveries={log.items}
-          hasMore={log.hasMore}
-          rotatedSecret={extra.rotatedSecret}
-          error={extra.error}
-          draft={extra.draft}
-        />
-      </SettingsPage>,
+      frame,
+      { title: 'Webhook endpoint', tab: 'webhooks', flashes: FLASH },
+      <EndpointBody
+        frame={frame}
+        endpoint={endpoint}
+        deliveries={log.items}
+        hasMore={log.hasMore}
+        rotatedSecret={extra.rotatedSecret}
+        error={extra.error}
+        draft={extra.draft}
+      />,
       status,
     );
   };

@@ -219,18 +219,12 @@ export function recordingReceivedMail(
     '--',
     footer.text,
   ].join('\n');
-  const rows = facts
-    .map(
-      ([k, v]) =>
-        `<tr><th align="left" style="padding:4px 12px 4px 0;color:#59636e;font-weight:normal;">${escapeHtml(k)}</th><td style="padding:4px 0;">${escapeHtml(v)}</td></tr>`,
-    )
-    .join('');
   const html = layout({
     heading: 'New recording received',
     bodyHtml: [
       paragraph(escapeHtml(greeting)),
       paragraph(`A customer sent a recording through your link “${escapeHtml(title)}”.`),
-      `<table style="border-collapse:collapse;margin:0 0 12px;">${rows}</table>`,
+      factsTable(facts),
       notes
         ? `<p style="margin:0 0 4px;color:#59636e;">Their notes:</p><blockquote style="margin:0 0 12px;padding:8px 12px;border-left:3px solid #d8dee4;white-space:pre-wrap;">${escapeHtml(notes)}</blockquote>`
         : '',
@@ -239,6 +233,17 @@ export function recordingReceivedMail(
     footerHtml: footer.html,
   });
   return { subject: subjectOf(`New recording: ${title}`), text, html, headers: footer.headers };
+}
+
+/** Label/value facts as an escaped two-column table (the text part lists them as `Label: value`). */
+function factsTable(facts: Array<[string, string]>): string {
+  const rows = facts
+    .map(
+      ([k, v]) =>
+        `<tr><th align="left" style="padding:4px 12px 4px 0;color:#59636e;font-weight:normal;">${escapeHtml(k)}</th><td style="padding:4px 0;">${escapeHtml(v)}</td></tr>`,
+    )
+    .join('');
+  return `<table style="border-collapse:collapse;margin:0 0 12px;">${rows}</table>`;
 }
 
 /** "Invitation accepted", to the person who sent the invitation. */
@@ -297,17 +302,11 @@ export function connectedAppMail(
     '--',
     footer.text,
   ].join('\n');
-  const rows = facts
-    .map(
-      ([k, v]) =>
-        `<tr><th align="left" style="padding:4px 12px 4px 0;color:#59636e;font-weight:normal;">${escapeHtml(k)}</th><td style="padding:4px 0;">${escapeHtml(v)}</td></tr>`,
-    )
-    .join('');
   const html = layout({
     heading: 'New application connected',
     bodyHtml: [
       paragraph(escapeHtml(intro)),
-      `<table style="border-collapse:collapse;margin:0 0 12px;">${rows}</table>`,
+      factsTable(facts),
       paragraph(escapeHtml(advice)),
       link.html,
     ].join('\n'),
