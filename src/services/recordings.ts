@@ -29,10 +29,10 @@ import {
   findResource,
   insertRecording,
   insertResources,
-  type NewStoredResource,
   type LinkForRecording,
   listRecordingsPage,
   lockLink,
+  type NewStoredResource,
   softDeleteRecording,
   updateRecordingExpiry,
 } from '../store/recordings.ts';
