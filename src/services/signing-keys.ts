@@ -36,7 +36,6 @@ const ROTATION_CHECK_INTERVAL_MS = 60_000;
 
 // KeyManager and PublicJwk are declared in deps.ts, where Deps holds the manager: declaring them here
 // made deps.ts import this module, which imports audit.ts, which imports deps.ts.
-export type { KeyManager, PublicJwk } from './deps.ts';
 
 interface CachedKey {
   row: StoredSigningKey;

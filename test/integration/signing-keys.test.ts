@@ -16,10 +16,10 @@ import {
   issueAccessToken,
   verifyAccessToken,
 } from '../../src/services/access-tokens.ts';
+import type { KeyManager } from '../../src/services/deps.ts';
 import {
   createKeyManager,
   EXPIRY_LEEWAY_MS,
-  type KeyManager,
   PREPUBLISH_MS,
   RELOAD_INTERVAL_MS,
   UNKNOWN_KID_COOLDOWN_MS,

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { KeyManager } from '../../services/signing-keys.ts';
+import type { KeyManager } from '../../services/deps.ts';
 
 // The JWKS (RFC 7517 §5) named by the metadata's `jwks_uri`. Public keys only. Cacheable for five
 // minutes: a new key is published ten minutes before it signs (S21), so a cached copy always holds
