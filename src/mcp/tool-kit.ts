@@ -12,10 +12,8 @@ import { singleLine } from '../domain/text-rules.ts';
 import type { Page, Recording } from '../domain/types.ts';
 import {
   type LinkWire,
-  LinkWireSchema,
   pagination,
   type RecordingInfo,
-  RecordingInfoSchema,
   recordingToInfo,
   PaginationSchema as WirePagination,
 } from '../domain/wire.ts';
@@ -86,7 +84,6 @@ export const PaginationSchema = WirePagination.extend({
   totalPages: WirePagination.shape.totalPages.optional(),
 });
 export type Pagination = z.infer<typeof PaginationSchema>;
-export { pagination };
 
 /** The output schema of a list tool: `{ [key]: item[], pagination }`. */
 export function pageOutput<K extends string, T extends z.ZodType>(key: K, item: T) {
@@ -325,13 +322,7 @@ export const READ_ONLY: ToolAnnotations = {
   idempotentHint: true,
 };
 
-// ---- Shared wire shapes (domain/wire.ts) --------------------------------------------------------
-
-/** The link as tools return it: the REST API's wire link (PRODUCT.md §1). */
-export const LinkSchema = LinkWireSchema;
-export { linkToWire } from '../domain/wire.ts';
-export type { LinkWire, RecordingInfo };
-export { RecordingInfoSchema };
+// ---- Text renderings of the wire shapes (domain/wire.ts) ------------------------------------------
 
 /** One line describing a link, for text renderings. */
 export function linkLine(link: LinkWire): string {

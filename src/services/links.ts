@@ -3,7 +3,7 @@ import { ApiError, validationError } from '../domain/errors.ts';
 import { canDelete, describeRequirement } from '../domain/permissions.ts';
 import { jsonObject, singleLine } from '../domain/text-rules.ts';
 import { LINK_PROVIDER_TYPES, type Link, type LinkProviderType, type Page } from '../domain/types.ts';
-import { linkUrl, ProviderTypeSchema } from '../domain/wire.ts';
+import { ProviderTypeSchema } from '../domain/wire.ts';
 import { iso } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { findDomain } from '../store/domains.ts';
@@ -25,7 +25,6 @@ import type { Deps } from './deps.ts';
 import { checkPage, type PageRequest } from './paging.ts';
 import { deletedCutoff, purgeDueAt } from './retention.ts';
 
-export { LINK_PROVIDER_TYPES, linkUrl };
 export const MAX_LINK_TITLE = 200;
 export const MAX_LINK_PROVIDER_ID = 200;
 export const MAX_LINK_PROVIDER_REFERENCE = 500;

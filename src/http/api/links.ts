@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { validationError } from '../../domain/errors.ts';
 import type { Link } from '../../domain/types.ts';
-import { LinkWireSchema, linkToWire } from '../../domain/wire.ts';
+import { LinkWireSchema, linkToWire, pagination } from '../../domain/wire.ts';
 import { requireMember } from '../../services/access.ts';
 import {
   createLink,
@@ -23,7 +23,7 @@ import {
   type RegisterRoutes,
   workspaceIdParam,
 } from './common.ts';
-import { dataResponse, idParam, pageResponse, pagination } from './route-kit.ts';
+import { dataResponse, idParam, pageResponse } from './route-kit.ts';
 
 // The fields and their limits are the service's (services/links.ts LinkInputSchema), under the
 // REST API's names; the answer is the shared wire link (domain/wire.ts).

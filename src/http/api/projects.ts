@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Project } from '../../domain/types.ts';
+import { pagination } from '../../domain/wire.ts';
 import { iso } from '../../lib/clock.ts';
 import { requireMember } from '../../services/access.ts';
 import { getProject, listProjects } from '../../services/projects.ts';
 import { errorResponses, ok, paginationQuery, type RegisterRoutes, workspaceIdParam } from './common.ts';
-import { dataResponse, idParam, pageResponse, pagination } from './route-kit.ts';
+import { dataResponse, idParam, pageResponse } from './route-kit.ts';
 
 export const ProjectSchema = z
   .object({

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { RESOURCE_KINDS } from '../../domain/recording-resources.ts';
 import type { Recording } from '../../domain/types.ts';
-import { RecordingWireSchema, recordingToWire } from '../../domain/wire.ts';
+import { pagination, RecordingWireSchema, recordingToWire } from '../../domain/wire.ts';
 import { requireMember } from '../../services/access.ts';
 import type { Deps } from '../../services/deps.ts';
 import {
@@ -22,7 +22,7 @@ import {
   type RegisterRoutes,
   workspaceIdParam,
 } from './common.ts';
-import { dataResponse, idParam, pageResponse, pagination } from './route-kit.ts';
+import { dataResponse, idParam, pageResponse } from './route-kit.ts';
 
 /** The shared wire recording (domain/wire.ts), named for the OpenAPI document. */
 const RecordingSchema = z.object(RecordingWireSchema.shape).openapi('Recording');

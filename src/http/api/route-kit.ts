@@ -6,8 +6,6 @@ import { describedErrors, envelope } from './common.ts';
 // The pieces the REST resource modules build their OpenAPI routes from: the shared wire schemas of
 // domain/wire.ts named for the document, success answers in the envelope, path parameters.
 
-export { pagination } from '../../domain/wire.ts';
-
 /** The pagination object of PRODUCT.md §3 (domain/wire.ts), named for the OpenAPI document. */
 export const PaginationSchema = z.object(WirePagination.shape).openapi('Pagination');
 

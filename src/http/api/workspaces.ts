@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../../domain/errors.ts';
 import { singleLine } from '../../domain/text-rules.ts';
 import type { Member, Workspace } from '../../domain/types.ts';
-import { ProviderTypeSchema } from '../../domain/wire.ts';
+import { ProviderTypeSchema, pagination } from '../../domain/wire.ts';
 import { iso } from '../../lib/clock.ts';
 import { requireMember } from '../../services/access.ts';
 import { SEARCH_TERM_MAX, SEARCH_TYPES, type SearchResult, searchWorkspace } from '../../services/search.ts';
@@ -20,7 +20,7 @@ import {
   workspaceIdParam,
   zodToApiError,
 } from './common.ts';
-import { dataResponse, pageResponse, pagination } from './route-kit.ts';
+import { dataResponse, pageResponse } from './route-kit.ts';
 
 export const MembershipSchema = z
   .object({

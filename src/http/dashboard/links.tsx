@@ -3,13 +3,13 @@ import { ApiError } from '../../domain/errors.ts';
 import { canDelete } from '../../domain/permissions.ts';
 import { jsonTextIssue } from '../../domain/text-rules.ts';
 import type { Domain, Link, Page, Project, Recording } from '../../domain/types.ts';
+import { linkUrl } from '../../domain/wire.ts';
 import type { Deps } from '../../services/deps.ts';
 import { listDomains } from '../../services/domains.ts';
 import {
   createLink,
   deleteLink,
   getLink,
-  linkUrl,
   listLinks,
   MAX_LINK_META_BYTES,
   MAX_LINK_TITLE,

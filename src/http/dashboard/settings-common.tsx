@@ -46,7 +46,6 @@ export async function attempt<T>(
 }
 
 // The dashboard's forms word their errors as every page does (views/text.ts).
-export { friendly };
 
 /** Redirects after a successful POST with a flash code the next page turns into a message. */
 export function redirectWithFlash(c: Context, path: string, flash: string): Response {

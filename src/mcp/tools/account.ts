@@ -1,10 +1,11 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { pagination } from '../../domain/wire.ts';
 import { iso } from '../../lib/clock.ts';
 import type { Deps } from '../../services/deps.ts';
 import { getUser } from '../../services/profile.ts';
 import { listMyWorkspaces } from '../../services/workspace-admin.ts';
-import { PaginationSchema, pageLine, pagination, pagingArgs, READ_ONLY, registerTool } from '../tool-kit.ts';
+import { PaginationSchema, pageLine, pagingArgs, READ_ONLY, registerTool } from '../tool-kit.ts';
 
 // The caller and their workspaces: the two tools that need no workspaceId.
 

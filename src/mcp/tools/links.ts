@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Link } from '../../domain/types.ts';
+import { LinkWireSchema, linkToWire, pagination } from '../../domain/wire.ts';
 import type { Deps } from '../../services/deps.ts';
 import {
   createLink,
@@ -14,13 +15,10 @@ import {
 } from '../../services/links.ts';
 import {
   idArg,
-  LinkSchema,
   linkLine,
-  linkToWire,
   pageAnswer,
   pageOutput,
   pageRequest,
-  pagination,
   pagingArgs,
   READ_ONLY,
   registerTool,
@@ -61,7 +59,7 @@ export function registerLinkTools(server: McpServer, deps: Deps): void {
       domain_id: filters.domainId.describe('Only links on this domain'),
       ...pagingArgs,
     }),
-    output: pageOutput('links', LinkSchema),
+    output: pageOutput('links', LinkWireSchema),
     annotations: READ_ONLY,
     async run(args, caller) {
       const access = await caller.access(args.workspaceId);
@@ -80,7 +78,7 @@ export function registerLinkTools(server: McpServer, deps: Deps): void {
     title: 'Get a recording link',
     description: 'One recording link with its URL, project, domain and creator.',
     input: z.object({ workspaceId: workspaceIdArg, linkId: linkIdArg }),
-    output: LinkSchema,
+    output: LinkWireSchema,
     annotations: READ_ONLY,
     async run(args, caller) {
       const access = await caller.access(args.workspaceId);
@@ -100,7 +98,7 @@ export function registerLinkTools(server: McpServer, deps: Deps): void {
       projectId: idArg("The project (prj_…); default: the workspace's default project").optional(),
       ...linkFields,
     }),
-    output: LinkSchema,
+    output: LinkWireSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
     async run(args, caller) {
       const { workspaceId, ...fields } = args;
@@ -119,7 +117,7 @@ export function registerLinkTools(server: McpServer, deps: Deps): void {
       linkId: linkIdArg,
       ...linkFields,
     }),
-    output: LinkSchema,
+    output: LinkWireSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async run(args, caller) {
       const { workspaceId, linkId, ...patch } = args;
@@ -152,7 +150,7 @@ export function registerLinkTools(server: McpServer, deps: Deps): void {
     description:
       "Brings a deleted recording link back, within the server's grace period after its deletion (DELETED_RETENTION_DAYS, 30 by default): customers can record through it again. Needs the admin or owner role, or being the link's creator.",
     input: z.object({ workspaceId: workspaceIdArg, linkId: linkIdArg }),
-    output: LinkSchema,
+    output: LinkWireSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async run(args, caller) {
       const access = await caller.access(args.workspaceId);

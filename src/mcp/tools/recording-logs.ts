@@ -7,6 +7,7 @@ import {
   type ConsoleEntry,
   type NetworkEntry,
 } from '../../domain/recording-resources.ts';
+import { pagination } from '../../domain/wire.ts';
 import type { Deps } from '../../services/deps.ts';
 import { type LogKind, readRecordingLog } from '../../services/recordings.ts';
 import {
@@ -15,7 +16,6 @@ import {
   PaginationSchema,
   pageLine,
   pageOf,
-  pagination,
   pagingArgs,
   READ_ONLY,
   recordingIdArg,

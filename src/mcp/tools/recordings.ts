@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ResourceKind } from '../../domain/recording-resources.ts';
+import { RecordingInfoSchema } from '../../domain/wire.ts';
 import { iso } from '../../lib/clock.ts';
 import type { Deps } from '../../services/deps.ts';
 import {
@@ -19,7 +20,6 @@ import {
   pageAnswer,
   pagingArgs,
   READ_ONLY,
-  RecordingInfoSchema,
   recordingIdArg,
   recordingInfo,
   registerTool,

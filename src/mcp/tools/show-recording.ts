@@ -1,17 +1,11 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { RecordingInfoSchema } from '../../domain/wire.ts';
 import { iso } from '../../lib/clock.ts';
 import type { Deps } from '../../services/deps.ts';
 import { getRecordingResource, readRecordingLog } from '../../services/recordings.ts';
 import { MCP_APP_MIME_TYPE, RECORDING_VIEWER_URI, recordingViewerHtml } from '../apps/recording-viewer.ts';
-import {
-  RecordingInfoSchema,
-  recordingIdArg,
-  recordingInfo,
-  registerTool,
-  seconds,
-  workspaceIdArg,
-} from '../tool-kit.ts';
+import { recordingIdArg, recordingInfo, registerTool, seconds, workspaceIdArg } from '../tool-kit.ts';
 import {
   ActionEntryOut,
   actionOut,

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Domain, Member, Project } from '../../domain/types.ts';
-import { DomainStatusSchema } from '../../domain/wire.ts';
+import { DomainStatusSchema, pagination } from '../../domain/wire.ts';
 import { iso } from '../../lib/clock.ts';
 import type { Deps } from '../../services/deps.ts';
 import { getDomain, listDomains } from '../../services/domains.ts';
@@ -13,7 +13,6 @@ import {
   pagedListTool,
   pageOf,
   pageOutput,
-  pagination,
   pagingArgs,
   READ_ONLY,
   registerTool,
