@@ -14,6 +14,17 @@ export interface RateLimiter {
   hit(bucket: string, limit: number, windowMs: number): Promise<RateDecision>;
 }
 
+/**
+ * Seconds until every refused decision allows again (at least 1, for Retry-After), or undefined
+ * when none refused.
+ */
+export function retryAfterSeconds(decisions: readonly RateDecision[], now: number): number | undefined {
+  const refused = decisions.filter((d) => !d.allowed);
+  if (refused.length === 0) return undefined;
+  const resetAt = Math.max(...refused.map((d) => d.resetAt));
+  return Math.max(1, Math.ceil((resetAt - now) / 1000));
+}
+
 function decide(count: number, limit: number, windowStart: number, windowMs: number): RateDecision {
   return {
     allowed: count <= limit,

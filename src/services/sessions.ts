@@ -12,7 +12,7 @@ import {
 import { findUserById } from '../store/users.ts';
 import { audit } from './audit.ts';
 import type { Deps } from './deps.ts';
-import type { RateDecision, RateLimiter } from './rate-limit.ts';
+import { type RateLimiter, retryAfterSeconds } from './rate-limit.ts';
 import { authenticate, signedInBeforeFrom } from './users.ts';
 
 export type { BrowserSession } from '../store/sessions.ts';
@@ -108,14 +108,6 @@ export type SignInOutcome =
   | { kind: 'too_many'; retryAfterSeconds: number }
   | { kind: 'failed' };
 
-/** Seconds until every refused decision allows again (at least 1), or undefined when none refused. */
-function retryAfterSeconds(deps: Deps, decisions: RateDecision[]): number | undefined {
-  const refused = decisions.filter((d) => !d.allowed);
-  if (refused.length === 0) return undefined;
-  const resetAt = Math.max(...refused.map((d) => d.resetAt));
-  return Math.max(1, Math.ceil((resetAt - deps.clock.now()) / 1000));
-}
-
 /**
  * Signs in with email and password: the rate limits, the password check, a fresh session (the id
  * changes at sign-in, S30) and the audit event the workspace log shows (issue 5).
@@ -143,7 +135,7 @@ export async function signIn(
       ),
     );
   }
-  const retryAfter = retryAfterSeconds(deps, decisions);
+  const retryAfter = retryAfterSeconds(decisions, deps.clock.now());
   if (retryAfter !== undefined) return { kind: 'too_many', retryAfterSeconds: retryAfter };
 
   // authenticate spends the same argon2 time on an unknown email as on a wrong password.

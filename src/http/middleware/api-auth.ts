@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../../domain/errors.ts';
 import { authenticateApiKey } from '../../services/api-keys.ts';
 import type { Deps } from '../../services/deps.ts';
-import type { RateLimiter } from '../../services/rate-limit.ts';
+import { type RateLimiter, retryAfterSeconds } from '../../services/rate-limit.ts';
 
 /** Variables the API middleware sets for route handlers: who the key belongs to, and which key. */
 export interface ApiEnv {
@@ -33,7 +33,7 @@ export function apiKeyAuth(deps: Deps, limiter: RateLimiter): MiddlewareHandler<
     c.header('X-RateLimit-Reset', String(Math.ceil(minute.resetAt / 1000)));
     const blocking = !minute.allowed ? minute : !day.allowed ? day : undefined;
     if (blocking) {
-      const seconds = Math.max(1, Math.ceil((blocking.resetAt - deps.clock.now()) / 1000));
+      const seconds = retryAfterSeconds([blocking], deps.clock.now()) ?? 1;
       c.header('Retry-After', String(seconds));
       throw new ApiError(429, 'RATE_LIMITED', `Too many requests; retry in ${seconds} s`);
     }

@@ -3,7 +3,7 @@ import { MAX_REGISTRATION_BODY_BYTES } from '../../domain/oauth/client-metadata.
 import { OAuthError } from '../../domain/oauth/errors.ts';
 import type { Deps } from '../../services/deps.ts';
 import { registerClient, registrationResponse } from '../../services/oauth/clients.ts';
-import type { RateLimiter } from '../../services/rate-limit.ts';
+import { type RateLimiter, retryAfterSeconds } from '../../services/rate-limit.ts';
 import { requestOrigin } from '../middleware/client-ip.ts';
 import { oauthCors } from './common.ts';
 
@@ -24,7 +24,7 @@ export function createRegisterRoute(deps: Deps, limiter: RateLimiter): Hono {
     ] as const) {
       const decision = await limiter.hit(bucket, limit, 60_000);
       if (!decision.allowed) {
-        const seconds = Math.max(1, Math.ceil((decision.resetAt - deps.clock.now()) / 1000));
+        const seconds = retryAfterSeconds([decision], deps.clock.now()) ?? 1;
         throw new OAuthError(
           'temporarily_unavailable',
           `Too many registrations; retry in ${seconds} s`,

@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from '../../domain/errors.ts';
 import type { Deps } from '../../services/deps.ts';
-import type { RateDecision, RateLimiter } from '../../services/rate-limit.ts';
+import { type RateDecision, type RateLimiter, retryAfterSeconds } from '../../services/rate-limit.ts';
 import { endSession, signIn } from '../../services/sessions.ts';
 import { createUser } from '../../services/users.ts';
 import { clientIp } from '../middleware/client-ip.ts';
@@ -49,10 +49,8 @@ function tooManyPage(c: Context, seconds: number, what: string): Response {
 
 /** Sends 429 with Retry-After when any decision refused (S31). */
 function tooMany(c: Context, deps: Deps, decisions: RateDecision[], what: string): Response | undefined {
-  const refused = decisions.filter((d) => !d.allowed);
-  if (refused.length === 0) return undefined;
-  const resetAt = Math.max(...refused.map((d) => d.resetAt));
-  return tooManyPage(c, Math.max(1, Math.ceil((resetAt - deps.clock.now()) / 1000)), what);
+  const seconds = retryAfterSeconds(decisions, deps.clock.now());
+  return seconds === undefined ? undefined : tooManyPage(c, seconds, what);
 }
 
 /** The sign-in, sign-up and sign-out pages, and the stylesheet; mount at '/'. */

@@ -13,7 +13,7 @@ import {
 } from '../../domain/recording-resources.ts';
 import { jsonObject, multiLine, singleLine } from '../../domain/text-rules.ts';
 import type { Deps } from '../../services/deps.ts';
-import type { RateLimiter } from '../../services/rate-limit.ts';
+import { type RateLimiter, retryAfterSeconds } from '../../services/rate-limit.ts';
 import {
   acceptVideoUpload,
   attachLog,
@@ -242,7 +242,7 @@ export function createRecorderApi(deps: Deps, limiter: RateLimiter): Hono {
     ] as const) {
       const decision = await limiter.hit(bucket, limit, windowMs);
       if (!decision.allowed) {
-        const seconds = Math.max(1, Math.ceil((decision.resetAt - deps.clock.now()) / 1000));
+        const seconds = retryAfterSeconds([decision], deps.clock.now()) ?? 1;
         c.header('Retry-After', String(seconds));
         throw new ApiError(429, 'RATE_LIMITED', `Too many recordings started; retry in ${seconds} s`);
       }
